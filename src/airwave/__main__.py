@@ -1,0 +1,3 @@
+from airwave.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""Users, passwords, logins (cookie sessions and bearer tokens), CSRF."""

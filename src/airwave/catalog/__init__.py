@@ -1,0 +1,1 @@
+"""The VOD catalogue: titles, series, renditions, ingest jobs."""

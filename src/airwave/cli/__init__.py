@@ -1,0 +1,1 @@
+"""The ``airwave`` command: thin Click commands over the packages."""

@@ -1,0 +1,1 @@
+"""Playback sessions and signed URLs."""

@@ -1,0 +1,1 @@
+"""Pure HLS playlist code: rendering and parsing. No I/O."""

@@ -1,0 +1,1 @@
+"""ffmpeg: locating it, probing, argv builders (pure), process supervision, the ABR ladder."""

@@ -1,0 +1,1 @@
+"""The HTTP face of Airwave: API, pages, playback routes."""

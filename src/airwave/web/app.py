@@ -1,0 +1,53 @@
+"""``create_app(runtime)``: the ASGI application, assembled from the routers of each area."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+import airwave
+from airwave.runtime import Runtime
+from airwave.web import media, system
+from airwave.web.api import router as api_router
+from airwave.web.errors import install_error_handlers
+from airwave.web.pages import router as pages_router
+
+HERE = Path(__file__).parent
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    """Build the application around an opened runtime; the caller owns the runtime's lifetime."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for component in app.state.components:
+            component.start()
+        try:
+            yield
+        finally:
+            for component in reversed(app.state.components):
+                component.close()
+
+    app = FastAPI(
+        title="Airwave",
+        version=airwave.__version__,
+        description="Pay-TV and on-demand streaming platform: catalogue, accounts, playback.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    app.state.components = []
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    install_error_handlers(app)
+    app.include_router(system.router)
+    app.include_router(api_router, prefix="/api/v1")
+    app.include_router(media.router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    return app
