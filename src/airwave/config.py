@@ -67,12 +67,8 @@ class Settings(BaseSettings):
     upload_max_mb: int = Field(50_000, ge=1, description="Largest file the admin upload form accepts, in MB.")
     session_days: int = Field(30, ge=1, description="How long a web login (cookie session) lasts.")
     api_token_days: int = Field(90, ge=1, description="How long an API bearer token lasts.")
-    playback_ttl_seconds: int = Field(
-        6 * 3600, ge=60, description="Lifetime of a playback session's signed URLs."
-    )
-    cookie_secure: bool = Field(
-        False, description="Mark session cookies `Secure` (set when served over HTTPS)."
-    )
+    playback_ttl_seconds: int = Field(6 * 3600, ge=60, description="Lifetime of a playback session's signed URLs.")
+    cookie_secure: bool = Field(False, description="Mark session cookies `Secure` (set when served over HTTPS).")
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
 
     @field_validator("ladder", mode="before")
@@ -177,9 +173,7 @@ def settings_markdown() -> str:
 def _without_env(file_values: dict[str, Any]) -> dict[str, Any]:
     # File values travel as init arguments, which pydantic-settings ranks above the environment; drop the
     # ones the environment sets so the environment wins, as documented.
-    return {
-        key: value for key, value in file_values.items() if f"{ENV_PREFIX}{key.upper()}" not in os.environ
-    }
+    return {key: value for key, value in file_values.items() if f"{ENV_PREFIX}{key.upper()}" not in os.environ}
 
 
 def _read_config_file(overrides: dict[str, Any]) -> dict[str, Any]:

@@ -28,9 +28,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        problems = [
-            {"field": ".".join(str(p) for p in err["loc"][1:]), "problem": err["msg"]} for err in exc.errors()
-        ]
+        problems = [{"field": ".".join(str(p) for p in err["loc"][1:]), "problem": err["msg"]} for err in exc.errors()]
         text = "; ".join(f"{p['field']}: {p['problem']}" for p in problems) or "invalid request"
         return _render(request, 422, "invalid_request", text, {"problems": problems})
 
