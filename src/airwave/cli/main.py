@@ -114,3 +114,7 @@ def main() -> None:
 def register_commands() -> None:
     """Attach the commands that live in their own modules."""
     # Each area's commands are imported here so that `airwave --help` lists them all.
+    import airwave.cli.demo
+    import airwave.cli.ingest
+    import airwave.cli.titles
+    import airwave.cli.users  # noqa: F401

@@ -11,11 +11,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 import airwave
+from airwave.catalog.jobs import JobRunner
 from airwave.runtime import Runtime
 from airwave.web import media, system
 from airwave.web.api import router as api_router
 from airwave.web.errors import install_error_handlers
 from airwave.web.pages import router as pages_router
+from airwave.web.pages.rendering import install_template_helpers
 
 HERE = Path(__file__).parent
 
@@ -42,10 +44,12 @@ def create_app(runtime: Runtime) -> FastAPI:
         redoc_url=None,
     )
     app.state.runtime = runtime
-    app.state.components = []
+    app.state.job_runner = JobRunner(runtime)
+    app.state.components = [app.state.job_runner]
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    install_template_helpers(app.state.templates.env)
     install_error_handlers(app)
-    app.include_router(system.router)
+    system.install(app, runtime)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(media.router)
     app.include_router(pages_router)
