@@ -4,7 +4,7 @@ from sqlalchemy import inspect
 
 from airwave.runtime import Runtime
 from airwave.store.engine import migrate
-from airwave.store.tables import Base
+from airwave.store.schema import Base
 
 
 def test_migrations_create_every_table_and_rerun_cleanly(runtime: Runtime) -> None:
