@@ -50,12 +50,16 @@ def clip_argv(ffmpeg: str, clip: Clip, output: Path, subtitle_files: list[tuple[
     for path, _language in subtitle_files:
         inputs += ["-i", str(path)]
     big, small = h // 7, h // 18
+    # Ingest takes the poster about 10% in: keep the opening seconds text-free, like key art, since the
+    # pages draw the title over the poster themselves.
+    later = ":enable='gte(t,2.5)'"
     video = (
         f"[1]format=yuva420p,colorchannelmixer=aa=0.85[inset];"
         f"[0][inset]overlay=x=W-w-{w // 26}:y=H-h-{h // 15}:shortest=1,"
         f"drawtext=text='{clip.title}':fontsize={big}:fontcolor=white:shadowcolor=black@0.6:shadowx=3:shadowy=3"
-        f":x={w // 18}:y=h*0.30,"
-        f"drawtext=text='{clip.subtitle}':fontsize={small}:fontcolor=white@0.85:x={w // 17}:y=h*0.30+{big * 6 // 5},"
+        f":x={w // 18}:y=h*0.30{later},"
+        f"drawtext=text='{clip.subtitle}':fontsize={small}:fontcolor=white@0.85"
+        f":x={w // 17}:y=h*0.30+{big * 6 // 5}{later},"
         rf"drawtext=text='%{{pts\:hms}}':fontsize={small * 3 // 4}:fontcolor=white@0.7:x={w // 17}:y=h-{h // 9},"
         "format=yuv420p[v]"
     )
