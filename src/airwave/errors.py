@@ -8,6 +8,7 @@ in one place (``web/errors.py``) and every message says what was wrong and what 
     ├── MediaError                   ffmpeg or probing failed
     │   ├── ToolMissing              ffmpeg is not installed or not runnable
     │   └── InvalidMedia             a file that is not usable media (names the file and the problem)
+    ├── MailError                    the mail server refused or could not be reached
     ├── IngestError                  an ingest job could not finish
     │   └── IngestCancelled          the job was interrupted (Ctrl-C, shutdown)
     └── ClientError (4xx)
@@ -44,6 +45,10 @@ class ToolMissing(MediaError):
 
 class InvalidMedia(MediaError):
     """A file is not media Airwave can use; the message names the file and the problem."""
+
+
+class MailError(AirwaveError):
+    """A mail (a password reset link) could not be handed to the mail server."""
 
 
 class IngestError(AirwaveError):

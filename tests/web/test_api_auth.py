@@ -18,7 +18,9 @@ def test_login_returns_a_bearer_token_that_works_until_logout(client: TestClient
     auth = {"Authorization": f"Bearer {body['token']}"}
     me = client.get("/api/v1/me", headers=auth)
     assert me.status_code == 200
-    assert me.json() == {**body["user"], "iptv": None}
+    iptv = me.json().pop("iptv")
+    assert me.json() == {**body["user"], "iptv": iptv}
+    assert iptv["playlist_url"].endswith("/playlist.m3u")
     assert client.post("/api/v1/auth/logout", headers=auth).status_code == 204
     assert client.get("/api/v1/me", headers=auth).status_code == 401
     assert client.get("/api/v1/me", headers=viewer.auth).status_code == 200, "other logins stay valid"

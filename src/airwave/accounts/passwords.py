@@ -8,6 +8,44 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from airwave.errors import BadRequest
 
 MIN_LENGTH = 8
+MAX_LENGTH = 256
+MIN_DISTINCT = 4
+# The most used passwords in public breach corpora; a chosen password must not be one of them.
+COMMON = frozenset(
+    [
+        "12345678",
+        "123456789",
+        "1234567890",
+        "password",
+        "password1",
+        "password12",
+        "password123",
+        "passw0rd",
+        "qwertyuiop",
+        "qwerty123",
+        "11111111",
+        "00000000",
+        "12341234",
+        "87654321",
+        "iloveyou",
+        "1q2w3e4r",
+        "1qaz2wsx",
+        "zaq12wsx",
+        "abcd1234",
+        "abc12345",
+        "welcome1",
+        "sunshine",
+        "football",
+        "baseball",
+        "princess",
+        "superman",
+        "starwars",
+        "dragon12",
+        "letmein1",
+        "trustno1",
+        "changeme",
+    ]
+)
 
 # argon2-cffi's defaults are the RFC 9106 "low memory" recommendation for argon2id.
 _hasher = PasswordHasher()
@@ -21,6 +59,25 @@ def check_strength(password: str) -> None:
     """
     if len(password) < MIN_LENGTH:
         raise BadRequest(f"the password is too short: use at least {MIN_LENGTH} characters")
+
+
+def check_new_password(password: str, email: str = "") -> None:
+    """The rules for a password a person chooses (sign-up, change, reset), after NIST SP 800-63B 5.1.1.2.
+
+    Long enough, not absurdly long, not a well-known password, and not the account's own email.
+
+    Raises:
+        BadRequest: the password breaks a rule; the message says which and what to do.
+    """
+    check_strength(password)
+    if len(password) > MAX_LENGTH:
+        raise BadRequest(f"the password is too long: use at most {MAX_LENGTH} characters")
+    lowered = password.lower()
+    if lowered in COMMON or len(set(lowered)) < MIN_DISTINCT:
+        raise BadRequest("that password is too easy to guess: choose a less common one")
+    local = email.strip().lower().split("@")[0]
+    if email and (lowered == email.strip().lower() or (len(local) >= MIN_LENGTH and local in lowered)):
+        raise BadRequest("the password must not contain your email address")
 
 
 def hash_password(password: str) -> str:

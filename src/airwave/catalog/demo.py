@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from airwave.accounts.users import create_user
+from airwave.billing.demo import seed_demo_billing
 from airwave.catalog import ingest, jobs
 from airwave.media.ffmpeg import find_ffmpeg
 from airwave.media.synthetic import Clip, render_clip
@@ -108,6 +109,9 @@ def seed_demo(
             if email not in existing_users:
                 create_user(session, runtime.clock, email=email, password=password, role=role)
                 created.append(email)
+        viewer = session.scalar(select(User).where(User.email == SUBSCRIBER[0]))
+        if viewer is not None:
+            seed_demo_billing(session, runtime.clock, viewer)
         existing_titles = set(session.scalars(select(Title.name)))
     ffmpeg = find_ffmpeg(runtime.settings)
     sources = runtime.settings.data / "demo-sources"

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import event, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from airwave.accounts.rights import Audience, available_clause, require_visible
 from airwave.clock import Clock
 from airwave.config import Settings
 from airwave.errors import BadRequest, NotFound
@@ -91,6 +92,17 @@ def get_title(session: Session, title_id: int) -> Title:
     return title
 
 
+def visible_title(session: Session, title_id: int, audience: Audience | None) -> Title:
+    """The title, if ``audience`` may see it (an episode within its series' rights too); staff pass None.
+
+    Raises:
+        NotFound: no such title, or not licensed for this audience (the two look the same).
+    """
+    title = get_title(session, title_id)
+    parent = get_title(session, title.parent_id) if title.parent_id is not None else None
+    return require_visible(title, audience, parent)
+
+
 def list_titles(
     session: Session,
     *,
@@ -99,6 +111,7 @@ def list_titles(
     genre: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    audience: Audience | None = None,
 ) -> list[Title]:
     """Titles, newest first.
 
@@ -108,8 +121,9 @@ def list_titles(
         genre: a genre name (any case).
         limit: at most this many (1..500).
         offset: skip this many.
+        audience: a subscriber's time and territory: only titles licensed for them (None: all, for staff).
     """
-    statement = select(Title)
+    statement = select(Title) if audience is None else select(Title).where(available_clause(audience))
     if kind is None:
         statement = statement.where(Title.kind != "episode")
     elif kind in KINDS:
@@ -133,20 +147,20 @@ def list_titles(
     return list(session.scalars(statement))
 
 
-def episodes(session: Session, series_id: int) -> list[Title]:
-    """The episodes of a series in season and episode order."""
+def episodes(session: Session, series_id: int, audience: Audience | None = None) -> list[Title]:
+    """The episodes of a series in season and episode order (only those licensed for ``audience``)."""
     statement = (
-        select(Title)
+        (select(Title) if audience is None else select(Title).where(available_clause(audience)))
         .where(Title.parent_id == series_id)
         .order_by(Title.season.asc().nulls_first(), Title.episode.asc().nulls_first(), Title.id)
     )
     return list(session.scalars(statement))
 
 
-def episodes_by_season(session: Session, series_id: int) -> dict[int, list[Title]]:
+def episodes_by_season(session: Session, series_id: int, audience: Audience | None = None) -> dict[int, list[Title]]:
     """The episodes of a series grouped by season number (0 for episodes without one), in order."""
     grouped: dict[int, list[Title]] = {}
-    for item in episodes(session, series_id):
+    for item in episodes(session, series_id, audience):
         grouped.setdefault(item.season or 0, []).append(item)
     return grouped
 

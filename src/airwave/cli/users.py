@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from airwave.accounts.logins import revoke_all
-from airwave.accounts.users import create_user, find_user, list_users, set_password
+from airwave.accounts.users import ROLES, create_user, find_user, list_users, set_password
+from airwave.billing.plans import get_plan
+from airwave.billing.subscriptions import subscribe
 from airwave.cli.main import Context, cli, pass_context
 from airwave.errors import NotFound
 
@@ -19,17 +21,25 @@ def user() -> None:
 @click.argument("email")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="The new password.")
 @click.option("--admin", is_flag=True, help="Make an admin (default: a subscriber).")
+@click.option("--role", type=click.Choice(ROLES), help="The role: admin, support (views subscribers) or subscriber.")
 @click.option("--name", "display_name", default="", help="Display name (default: the part before the @).")
+@click.option("--plan", "plan_slug", help="Subscribe the account to this plan (its trial, else an open invoice).")
 @pass_context
-def add_user(context: Context, email: str, password: str, admin: bool, display_name: str) -> None:
+def add_user(
+    context: Context, email: str, password: str, admin: bool, role: str | None, display_name: str, plan_slug: str | None
+) -> None:
     """Create an account for EMAIL."""
     runtime = context.runtime()
-    role = "admin" if admin else "subscriber"
+    role = role or ("admin" if admin else "subscriber")
     with runtime.db.session() as session:
+        chosen = get_plan(session, plan_slug) if plan_slug else None
         account = create_user(
             session, runtime.clock, email=email, password=password, role=role, display_name=display_name
         )
         click.echo(f"created {account.role} {account.email} (id {account.id})")
+        if chosen is not None:
+            sub = subscribe(session, runtime.clock.now(), account, chosen)
+            click.echo(f"subscribed to {chosen.name}: {sub.state} until {sub.period_end:%Y-%m-%d}")
 
 
 @user.command("list")

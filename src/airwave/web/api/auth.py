@@ -6,20 +6,20 @@ import datetime as dt
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from airwave.accounts import lockout
 from airwave.accounts.logins import issue_login, revoke
-from airwave.accounts.users import authenticate
 from airwave.web.api.common import ApiUser, errors
 from airwave.web.api.schemas import LoginIn, LoginOut, UserOut
-from airwave.web.deps import COOKIE_NAME, DbSession, bearer_token, check_csrf, get_runtime
+from airwave.web.deps import COOKIE_NAME, DbSession, bearer_token, check_csrf, client_ip, get_runtime
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/login", responses=errors(401, 422))
+@router.post("/login", responses=errors(401, 422, 429))
 def login(body: LoginIn, request: Request, session: DbSession) -> LoginOut:
     """Sign in: returns a bearer token for `Authorization: Bearer <token>`."""
     runtime = get_runtime(request)
-    user = authenticate(session, body.email, body.password)
+    user = lockout.sign_in(runtime, session, body.email, body.password, client_ip(request))
     ttl = dt.timedelta(days=runtime.settings.api_token_days)
     agent = request.headers.get("user-agent", "")
     token = issue_login(session, runtime.clock, user, kind="bearer", ttl=ttl, user_agent=agent)

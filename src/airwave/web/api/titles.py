@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from airwave.accounts.rights import Audience
 from airwave.catalog import titles
 from airwave.store.tables import Title
 from airwave.web.api.common import ApiAdmin, ApiUser, errors
@@ -20,7 +21,7 @@ from airwave.web.api.schemas import (
     TitleOut,
     TitleUpdate,
 )
-from airwave.web.deps import DbSession, check_csrf, get_runtime
+from airwave.web.deps import DbSession, audience, check_csrf, get_runtime
 from airwave.web.media import playback_of
 
 Kind = Literal["film", "series", "episode"]
@@ -29,6 +30,7 @@ router = APIRouter(prefix="/titles", tags=["titles"], dependencies=[Depends(chec
 
 @router.get("", responses=errors(400, 401))
 def list_titles(
+    request: Request,
     _user: ApiUser,
     session: DbSession,
     q: Annotated[str | None, Query(description="Text in the name, description or a genre (any case).")] = None,
@@ -40,14 +42,17 @@ def list_titles(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> TitleList:
     """List or search the catalogue, newest first."""
-    found = titles.list_titles(session, query=q, kind=kind, genre=genre, limit=limit, offset=offset)
+    found = titles.list_titles(
+        session, query=q, kind=kind, genre=genre, limit=limit, offset=offset, audience=audience(request)
+    )
     return TitleList(items=[title_out(session, item) for item in found], limit=limit, offset=offset)
 
 
 @router.get("/{title_id}", responses=errors(401, 404))
-def get_title(title_id: int, _user: ApiUser, session: DbSession) -> TitleDetail:
+def get_title(title_id: int, request: Request, _user: ApiUser, session: DbSession) -> TitleDetail:
     """One title with its renditions, thumbnails and (for a series) episodes by season."""
-    return title_detail(session, titles.get_title(session, title_id))
+    viewer = audience(request)
+    return title_detail(session, titles.visible_title(session, title_id, viewer), viewer)
 
 
 @router.post("", status_code=201, responses=errors(400, 401, 403, 404, 422))
@@ -97,11 +102,11 @@ def title_out(session: Session, title: Title) -> TitleOut:
     )
 
 
-def title_detail(session: Session, title: Title) -> TitleDetail:
-    """A title with everything a title page needs."""
+def title_detail(session: Session, title: Title, viewer: Audience | None = None) -> TitleDetail:
+    """A title with everything a title page needs (a series: the episodes licensed for ``viewer``)."""
     seasons = []
     if title.kind == "series":
-        grouped = titles.episodes_by_season(session, title.id)
+        grouped = titles.episodes_by_season(session, title.id, viewer)
         seasons = [
             SeasonOut(season=number, episodes=[title_out(session, item) for item in items])
             for number, items in grouped.items()

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Form
 from starlette.requests import Request
 from starlette.responses import Response
 
-from airwave.accounts.users import authenticate
+from airwave.accounts import lockout
 from airwave.catalog.titles import list_titles
-from airwave.errors import Unauthorized
+from airwave.errors import TooManyRequests, Unauthorized
 from airwave.web import deps
 from airwave.web.pages.rendering import art_url, redirect, render
 
@@ -54,9 +54,11 @@ def login(
     runtime = deps.get_runtime(request)
     try:
         with runtime.db.session() as session:
-            user = authenticate(session, email, password)
+            user = lockout.sign_in(runtime, session, email, password, deps.client_ip(request))
             response = redirect(request, safe_next(next))
             deps.sign_in(session, request, response, user)
+    except TooManyRequests as exc:
+        return _login_page(request, next=next, email=email, status=429, error=f"{exc.message}.")
     except Unauthorized:
         return _login_page(
             request,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
-from airwave.catalog.titles import KINDS, get_title, list_titles
+from airwave.catalog.titles import KINDS, list_titles, visible_title
 from airwave.store.tables import User
 from airwave.web import deps
 from airwave.web.pages.cards import CardMaker
@@ -24,7 +24,8 @@ Viewer = Annotated[User, Depends(deps.require_user)]
 def home(request: Request, user: Viewer) -> Response:
     """Rows of titles: continue watching, recently added, series, one per genre."""
     with deps.get_runtime(request).db.session() as session:
-        return render(request, "home.html", {"home": home_page(session, user), "section": "home"})
+        home = home_page(session, user, deps.audience(request))
+        return render(request, "home.html", {"home": home, "section": "home"})
 
 
 @router.get("/search")
@@ -32,7 +33,14 @@ def search(request: Request, _user: Viewer, q: str = "", kind: str = "", genre: 
     """Films and series whose name, description or genre match ``q``; or all of one kind or genre."""
     kind = kind if kind in KINDS and kind != "episode" else ""
     with deps.get_runtime(request).db.session() as session:
-        found = list_titles(session, query=q.strip() or None, kind=kind or None, genre=genre or None, limit=200)
+        found = list_titles(
+            session,
+            query=q.strip() or None,
+            kind=kind or None,
+            genre=genre or None,
+            limit=200,
+            audience=deps.audience(request),
+        )
         cards = CardMaker(session).cards(found)
         if q.strip():
             heading = f"Results for \u201c{q.strip()}\u201d"
@@ -46,7 +54,8 @@ def search(request: Request, _user: Viewer, q: str = "", kind: str = "", genre: 
 def title_page(request: Request, title_id: int, user: Viewer) -> Response:
     """A film, series or episode: artwork, facts, description, play or resume; a series lists its seasons."""
     with deps.get_runtime(request).db.session() as session:
-        details = title_details(session, user, get_title(session, title_id))
+        audience = deps.audience(request)
+        details = title_details(session, user, visible_title(session, title_id, audience), audience)
         return render(request, "title.html", {"t": details, "section": ""})
 
 
@@ -54,7 +63,7 @@ def title_page(request: Request, title_id: int, user: Viewer) -> Response:
 def watch(request: Request, title_id: int, _user: Viewer) -> Response:
     """The player page of a film or episode (a series goes to its page to pick an episode)."""
     with deps.get_runtime(request).db.session() as session:
-        title = get_title(session, title_id)
+        title = visible_title(session, title_id, deps.audience(request))
         if title.kind == "series":
             return redirect(request, f"/title/{title.id}")
         return render(request, "watch.html", {"w": watch_details(session, title)})

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from airwave.accounts.rights import Audience
 from airwave.catalog.titles import episodes_by_season, get_title
 from airwave.delivery.progress import resume_point
 from airwave.store.tables import Title, User, WatchProgress
@@ -61,10 +62,10 @@ class WatchDetails:
     thumbs: str | None
 
 
-def title_details(session: Session, user: User, title: Title) -> TitleDetails:
-    """Everything the title page shows for ``user``."""
+def title_details(session: Session, user: User, title: Title, audience: Audience | None = None) -> TitleDetails:
+    """Everything the title page shows for ``user`` (a series: the episodes licensed for ``audience``)."""
     if title.kind == "series":
-        return _series_details(session, user, title)
+        return _series_details(session, user, title, audience)
     progress = _progress(session, user.id, [title.id])
     series = get_title(session, title.parent_id) if title.parent_id is not None else None
     meta = [
@@ -89,8 +90,8 @@ def watch_details(session: Session, title: Title) -> WatchDetails:
     return WatchDetails(title, series.name, sub, f"/title/{series.id}", thumbs)
 
 
-def _series_details(session: Session, user: User, series: Title) -> TitleDetails:
-    grouped = episodes_by_season(session, series.id)
+def _series_details(session: Session, user: User, series: Title, audience: Audience | None) -> TitleDetails:
+    grouped = episodes_by_season(session, series.id, audience)
     flat = [ep for eps in grouped.values() for ep in eps]
     progress = _progress(session, user.id, [ep.id for ep in flat])
     seasons = [

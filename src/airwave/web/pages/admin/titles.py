@@ -18,6 +18,7 @@ from airwave.store.tables import Title
 from airwave.web import deps
 from airwave.web.pages.cards import CardMaker
 from airwave.web.pages.rendering import redirect, render
+from airwave.web.pages.rights_form import read_rights_fields, rights_form_of, save_rights
 from airwave.web.pages.title_form import read_title_fields
 
 router = APIRouter()
@@ -61,6 +62,9 @@ class TitleFields(BaseModel):
     season: str = ""
     episode: str = ""
     back: str = ""
+    available_from: str = ""
+    available_until: str = ""
+    territories: str = ""
 
 
 @router.post("/admin/titles/new", dependencies=[Depends(deps.check_csrf)])
@@ -95,10 +99,13 @@ def save_title(request: Request, title_id: int, fields: Annotated[TitleFields, F
     with runtime.db.session() as session:
         kind = get_title(session, title_id).kind
     result = read_title_fields(form, placement=kind == "episode")
+    read_rights_fields(form, result)
     if result.ok:
+        rights = result.values.pop("rights")
         try:
             with runtime.db.session() as session:  # a refused change rolls back whole
                 title = update_title(session, runtime.clock, title_id, **result.values)
+                save_rights(request, session, title, rights)
                 return redirect(request, _back(form), f"Saved \u201c{title.name}\u201d.")
         except BadRequest as exc:
             result.errors["form"] = exc.message
@@ -141,6 +148,7 @@ def _form_of(title: Title) -> dict[str, str]:
         return "" if value is None else str(value)
 
     return {
+        **rights_form_of(title),
         "name": title.name,
         "description": title.description,
         "year": text(title.year),
