@@ -54,3 +54,14 @@ def require_chromium() -> str:
     if not os.path.exists(CHROMIUM):
         missing("chromium", f"{CHROMIUM} does not exist")
     return CHROMIUM
+
+
+def require_redis() -> str:
+    """The test Redis URL, after checking something answers PING there."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=1, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        missing("redis", str(exc))
+    return REDIS_URL

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from airwave.delivery.tokens import Signer, TokenRejected
+from airwave.delivery.tokens import Keyring, Signer, TokenRejected, token_root
 
 NOW = 1_800_000_000
 
@@ -55,3 +55,20 @@ def test_key_rotation_keeps_old_tokens_valid() -> None:
 def test_session_ids_with_dots_are_refused() -> None:
     with pytest.raises(ValueError, match="session id"):
         Signer.from_secret("secret").sign("a.b", "/t/1/", NOW)
+
+
+def test_keyring_rotates_and_old_tokens_verify_until_they_expire() -> None:
+    hour = 3600.0
+    keyring = Keyring(token_root("secret"), rotation_seconds=hour, lifetime_seconds=3 * hour)
+    old = keyring.signer(NOW).sign("session", "/t/7/", int(NOW + 3 * hour))
+    later = keyring.signer(NOW + 2 * hour)
+    new = later.sign("session", "/t/7/", int(NOW + 5 * hour))
+    assert old.split(".")[0] != new.split(".")[0]
+    assert later.verify(old, "/t/7/", NOW + 2 * hour).session_id == "session"
+    assert later.verify(new, "/t/7/", NOW + 2 * hour).session_id == "session"
+    # Long after: the old key is gone from the ring (and the token expired anyway).
+    with pytest.raises(TokenRejected):
+        keyring.signer(NOW + 10 * hour).verify(old, "/t/7/", NOW + 2 * hour)
+    assert Keyring(token_root("other"), hour, 3 * hour).signer(NOW).sign("s", "/t/7/", int(NOW)) != keyring.signer(
+        NOW
+    ).sign("s", "/t/7/", int(NOW))

@@ -15,6 +15,7 @@ import pytest
 
 from airwave.accounts.users import create_user
 from airwave.config import load_settings
+from airwave.delivery.keys import decrypt
 from airwave.runtime import open_runtime
 from tests.web.sample import publish, sample_dir
 
@@ -96,7 +97,10 @@ def test_segment_served_by_granian_with_session_token(served: tuple[str, int]) -
         assert segment.headers["content-type"] == "video/mp4"
         assert segment.headers["cache-control"] == "public, max-age=31536000, immutable"
         assert int(segment.headers["content-length"]) == len(segment.content)
-        assert segment.content[4:8] in (b"moof", b"styp")
+        # vod_encryption: the first segment is AES-128 with the period-0 key and IV = its sequence number, 0.
+        key = client.get(f"{folder}/keys/0.key")
+        assert key.status_code == 200
+        assert decrypt(segment.content, key.content, 0)[4:8] in (b"moof", b"styp")
         token = url.split("/")[2]
         forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
         assert client.get(segment_url.replace(token, forged)).status_code == 403

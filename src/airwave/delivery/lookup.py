@@ -18,9 +18,8 @@ from typing import Generic, TypeVar
 from airwave.catalog.titles import media_folder
 from airwave.clock import Clock
 from airwave.config import Settings
-from airwave.delivery.playback import session_live
 from airwave.store.engine import Database
-from airwave.store.tables import Rendition, Title
+from airwave.store.tables import PlaybackSession, Rendition, Title
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -61,6 +60,18 @@ class TitleMedia:
     renditions: tuple[Rendition, ...]
 
 
+@dataclass(frozen=True)
+class SessionInfo:
+    """A live playback session as the playback routes need it."""
+
+    id: str
+    user_id: int
+    title_id: int | None
+    channel: str | None
+    client_ip: str
+    expires: float  # Unix seconds
+
+
 class PlaybackLookup:
     """Cached answers to "where are this title's files?" and "is this session live?"."""
 
@@ -70,7 +81,7 @@ class PlaybackLookup:
         self._clock = clock
         self._ttl = ttl
         self.titles: TTLCache[int, TitleMedia | None] = TTLCache()
-        self.sessions: TTLCache[str, bool] = TTLCache()
+        self.sessions: TTLCache[str, SessionInfo | None] = TTLCache()
 
     def title(self, title_id: int) -> TitleMedia | None:
         """The title's media folder and renditions, or None without published media (reads the database)."""
@@ -80,19 +91,25 @@ class PlaybackLookup:
         self.titles.put(title_id, media, self._ttl)
         return media
 
-    def session(self, session_id: str, title_id: int) -> bool:
-        """Whether the session is live for this title (reads the database)."""
+    def session(self, session_id: str) -> SessionInfo | None:
+        """The session if it is live (not ended, not expired), else None (reads the database)."""
         with self._db.session() as session:
-            live = session_live(session, self._clock, session_id, title_id)
-        self.sessions.put(session_id, live, self._ttl if live else float("inf"))
-        return live
+            row = session.get(PlaybackSession, session_id)
+            live = row is not None and row.ended_at is None and row.expires_at > self._clock.now()
+            info = _info(row) if live and row is not None else None
+        self.sessions.put(session_id, info, self._ttl if info is not None else float("inf"))
+        return info
 
     def forget_session(self, session_id: str) -> None:
         """Mark a session ended in this process at once."""
-        self.sessions.put(session_id, False, float("inf"))
+        self.sessions.put(session_id, None, float("inf"))
 
     def _media(self, title: Title) -> TitleMedia | None:
         folder = media_folder(self._settings, title)
         if folder is None or not title.renditions:
             return None
         return TitleMedia(folder, tuple(title.renditions))
+
+
+def _info(row: PlaybackSession) -> SessionInfo:
+    return SessionInfo(row.id, row.user_id, row.title_id, row.channel, row.client_ip, row.expires_at.timestamp())

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from airwave.accounts.entitlements import Content, check_playback
 from airwave.catalog.titles import get_title
 from airwave.clock import Clock
 from airwave.delivery.progress import get_progress, resume_point
@@ -26,6 +27,11 @@ class PlaybackStart:
     resume_from: float
 
 
+def new_session_id() -> str:
+    """A fresh, unguessable playback session id (URL-safe, no '.')."""
+    return secrets.token_urlsafe(16)
+
+
 def title_prefix(title_id: int) -> str:
     """The path prefix a title's playback token signs."""
     return f"/t/{title_id}/"
@@ -41,6 +47,8 @@ def start_title(
     ttl_seconds: int,
     client_ip: str = "",
     user_agent: str = "",
+    session_id: str | None = None,
+    territory: str | None = None,
 ) -> PlaybackStart:
     """Open a playback session for a film or episode and sign its URL.
 
@@ -48,15 +56,19 @@ def start_title(
         NotFound: no such title.
         BadRequest: the title is a series (play an episode) .
         Conflict: the title has no published media yet.
+        Forbidden: the account may not watch it (plan, subscription, rights), with the reason.
     """
     title = get_title(session, title_id)
     if title.kind == "series":
         raise BadRequest(f"{title.name!r} is a series: start playback of one of its episodes")
     if not title.media_path or not any(r.kind == "video" for r in title.renditions):
         raise Conflict(f"{title.name!r} has no playable media yet: wait for its ingest to finish")
+    decision = check_playback(session, user, Content(title_id=title.id), clock, territory)
+    if not decision:
+        raise Forbidden(decision.reason)
     now = clock.now()
     row = PlaybackSession(
-        id=secrets.token_urlsafe(16),
+        id=session_id or new_session_id(),
         user_id=user.id,
         title_id=title.id,
         client_ip=client_ip[:64],
@@ -67,6 +79,7 @@ def start_title(
     session.add(row)
     session.flush()
     prefix = title_prefix(title.id)
+    # Whole seconds, and never past the row's expiry: the token must not outlive the session.
     token = signer.sign(row.id, prefix, int(row.expires_at.timestamp()))
     return PlaybackStart(
         session_id=row.id,

@@ -9,6 +9,11 @@ The signature is HMAC-SHA256 over the key id, session id, prefix and expiry, tru
 base64url-encoded. The prefix is not written in the token: the verifier takes it from the URL being
 requested, so a token for one title signs nothing else. The key id names the signing key, so a new key can
 be introduced while URLs signed with the old one keep working until they expire.
+
+:class:`Keyring` rotates keys on a schedule: the key id is the number of the rotation period (base 36) and
+each key is derived from one *token root*, so every origin and every edge (``edge_config``) that holds the
+root derives the same keys without being told about a rotation. New sessions are signed with the current
+period's key; keys of the periods a live token can still come from verify.
 """
 
 from __future__ import annotations
@@ -39,9 +44,15 @@ class Grant:
     expires: int
 
 
-def derive_key(secret: str, key_id: str) -> bytes:
-    """The signing key ``key_id`` derived from the runtime secret (so rotating the id changes the key)."""
-    return hmac.new(secret.encode(), b"airwave-playback\0" + key_id.encode(), hashlib.sha256).digest()
+def token_root(secret: str) -> bytes:
+    """The root every playback signing key derives from; edges hold it, never the runtime secret itself."""
+    return hmac.new(secret.encode(), b"airwave-token-root", hashlib.sha256).digest()
+
+
+def derive_key(root: str | bytes, key_id: str) -> bytes:
+    """The signing key ``key_id`` derived from ``root`` (so rotating the id changes the key)."""
+    root_bytes = root.encode() if isinstance(root, str) else root
+    return hmac.new(root_bytes, b"airwave-playback\0" + key_id.encode(), hashlib.sha256).digest()
 
 
 class Signer:
@@ -106,3 +117,35 @@ def _base36(value: int) -> str:
         text = digits[rest] + text
         if value == 0:
             return text
+
+
+class Keyring:
+    """Signing keys that change every ``rotation_seconds``; tokens live at most ``lifetime_seconds``.
+
+    ``signer(now)`` signs with the current period's key and verifies tokens signed in any period that can
+    still hold an unexpired token, plus one period ahead (a peer whose clock runs slightly fast).
+    """
+
+    def __init__(self, root: bytes, rotation_seconds: float, lifetime_seconds: float) -> None:
+        if rotation_seconds <= 0:
+            raise ValueError("rotation_seconds must be positive")
+        self.root = root
+        self.rotation_seconds = rotation_seconds
+        self._back = int(lifetime_seconds // rotation_seconds) + 1
+        self._cached: tuple[int, Signer] | None = None
+
+    def period(self, now: float) -> int:
+        """The rotation period ``now`` falls in."""
+        return int(now // self.rotation_seconds)
+
+    def signer(self, now: float) -> Signer:
+        """The signer for ``now`` (cached until the period changes)."""
+        period = self.period(now)
+        cached = self._cached
+        if cached is not None and cached[0] == period:
+            return cached[1]
+        ids = [_base36(p) for p in range(max(0, period - self._back), period + 2)]
+        keys = {key_id: derive_key(self.root, key_id) for key_id in ids}
+        signer = Signer(keys, _base36(period))
+        self._cached = (period, signer)
+        return signer

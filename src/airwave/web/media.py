@@ -1,9 +1,16 @@
 """Playback routes under ``/p/{token}/t/{title_id}/`` and public artwork under ``/art/{title_id}/``.
 
-This is the hot path. A request is checked by the pure token code (no database), the session's liveness
-and the title's folder come from short-lived caches, and files go out as ``FileResponse``: the server sends
-them by ``http.response.pathsend`` (granian) or sendfile, never through a Python read loop. The master
-playlist is the one response rendered per session.
+This is the hot path. A request is checked by the pure token code (no database), the session and the title's
+folder come from short-lived caches, and files go out as ``FileResponse``: the server sends them by
+``http.response.pathsend`` (granian) or sendfile, never through a Python read loop.
+
+Personal objects (the master and media playlists, content keys) are ``no-store`` and renew the session's
+stream lease; keys are also re-checked against the database (session live, entitlement). Shared objects
+(segments, init sections) are ``public, immutable`` so edges cache them under the path after the token;
+with ``vod_encryption`` they are the AES-128 copies made by :mod:`airwave.delivery.keys`.
+
+``/p/{token}/c/{slug}/keys/{period}.key`` (live keys) is served here too; LIVE-CORE's channel routes serve
+the rest of ``/c/``.
 """
 
 from __future__ import annotations
@@ -11,32 +18,61 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
+from airwave.accounts.entitlements import Content
+from airwave.accounts.geo import client_address
+from airwave.billing.access import SessionEntitlements
+from airwave.delivery import access, keys
+from airwave.delivery.abuse import same_client
 from airwave.delivery.files import CONTENT_TYPES, PRIVATE, servable
-from airwave.delivery.lookup import PlaybackLookup, TitleMedia
+from airwave.delivery.leases import leases_of
+from airwave.delivery.lookup import PlaybackLookup, SessionInfo, TitleMedia, TTLCache
+from airwave.delivery.metrics import DeliveryCollector, DeliveryCounters
+from airwave.delivery.monitor import EdgeMonitor
 from airwave.delivery.playback import title_prefix
+from airwave.delivery.routing import EdgeDirectory
+from airwave.delivery.signing import keyring_for
 from airwave.delivery.tokens import Signer, TokenRejected
+from airwave.delivery.variants import VariantFiles
 from airwave.hls.master import render_master
 from airwave.runtime import Runtime
+from airwave.web.deps import client_territory
 
 log = logging.getLogger(__name__)
 
 ARTWORK = {"poster.jpg", "thumbs.jpg", "thumbs.vtt"}
 ART_CACHE = "public, max-age=3600"
+HLS = CONTENT_TYPES[".m3u8"]
+Segments = dict[str, tuple[int, int]]
 
 
 class Playback:
-    """What the playback routes share: the signer and the lookup caches (one per app)."""
+    """What the playback routes share: keys, caches, leases and edges (one per app)."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.signer = Signer.from_secret(runtime.secret)
+        self.keyring = keyring_for(runtime)
+        self.keys_root = keys.keys_root(runtime.secret)
         self.lookup = PlaybackLookup(runtime.db, runtime.settings, runtime.clock)
+        # WATERMARK (issue 6): per-session A/B segment resolution, see delivery/variants.py
+        self.variants = VariantFiles(runtime.db, runtime.clock, runtime.settings.watermark_code_bits)
+        self.leases = leases_of(runtime)
+        self.edges = EdgeDirectory(runtime)
+        self.counters = DeliveryCounters()
+        self.playlists: TTLCache[str, tuple[str, Segments]] = TTLCache(2_000)
+        self.served: TTLCache[str, str] = TTLCache(2_000)  # media playlists as sent (with key tags)
+        self.entitlements = SessionEntitlements(runtime.db, runtime.clock)
+
+    @property
+    def signer(self) -> Signer:
+        """The signer for now: signs with the current key, verifies every key still in use."""
+        return self.keyring.signer(self.runtime.clock.time())
 
     async def media(self, title_id: int) -> TitleMedia | None:
         found, media = self.lookup.titles.get(title_id)
@@ -44,11 +80,21 @@ class Playback:
             media = await run_in_threadpool(self.lookup.title, title_id)
         return media
 
-    async def live(self, session_id: str, title_id: int) -> bool:
-        found, live = self.lookup.sessions.get(session_id)
+    async def session(self, session_id: str) -> SessionInfo | None:
+        found, info = self.lookup.sessions.get(session_id)
         if not found:
-            live = await run_in_threadpool(self.lookup.session, session_id, title_id)
-        return bool(live)
+            info = await run_in_threadpool(self.lookup.session, session_id)
+        return info
+
+    def playlist(self, path: Path) -> tuple[str, Segments]:
+        """A media playlist's text and its segments' (sequence, key period), cached (blocking)."""
+        found, cached = self.playlists.get(str(path))
+        if found and cached is not None:
+            return cached
+        text = path.read_text()
+        entry = (text, keys.vod_segments(text, keys.rotation_seconds(self.runtime)))
+        self.playlists.put(str(path), entry, 60.0)
+        return entry
 
 
 def playback_of(request: Request) -> Playback:
@@ -60,25 +106,145 @@ def playback_of(request: Request) -> Playback:
     return playback
 
 
+def install(app: FastAPI, runtime: Runtime) -> None:
+    """Add the playback routes, the edge health monitor and the delivery metrics to ``app``."""
+    app.state.playback = Playback(runtime)
+    app.state.components.append(EdgeMonitor(runtime, app.state.playback.leases))
+    app.state.metrics.registry.register(DeliveryCollector(runtime, app.state.playback))
+    app.include_router(router)
+
+
+def request_client(request: Request, runtime: Runtime) -> str:
+    """The client's address (``X-Forwarded-For`` believed from ``trusted_proxies`` only)."""
+    peer = request.client.host if request.client else ""
+    return client_address(peer, request.headers.getlist("x-forwarded-for"), runtime.settings.trusted_proxies)
+
+
 async def playback_file(request: Request) -> Response:
-    """``/p/{token}/t/{title_id}/{path}``: the session's master playlist, or a file of the title."""
+    """``/p/{token}/t/{title_id}/{path}``: the session's playlists and key, or a file of the title."""
     params = request.path_params
     title_id: int = params["title_id"]
     path: str = params["path"]
     playback = playback_of(request)
+    prefix = title_prefix(title_id)
     try:
-        grant = playback.signer.verify(params["token"], title_prefix(title_id), playback.runtime.clock.time())
+        grant = playback.signer.verify(params["token"], prefix, playback.runtime.clock.time())
     except TokenRejected as exc:
-        return _forbidden(exc.reason)
-    if not await playback.live(grant.session_id, title_id):
-        return _forbidden("session ended")
+        return _forbidden(playback, exc.reason)
+    info = await playback.session(grant.session_id)
+    if info is None or info.title_id != title_id:
+        return _forbidden(playback, "session ended")
     media = await playback.media(title_id)
     if media is None:
         return _not_found()
-    if path == "master.m3u8":
-        headers = {"Cache-Control": PRIVATE}
-        return Response(render_master(media.renditions), media_type=CONTENT_TYPES[".m3u8"], headers=headers)
-    return _file(media.folder, path)
+    period = keys.parse_key_path(path)
+    if period is not None:
+        return await key_response(request, playback, info, Content(title_id=title_id), f"t{title_id}", period)
+    if path.endswith(".m3u8"):
+        refusal = await personal_checks(request, playback, info)
+        if refusal is not None:
+            return _forbidden(playback, refusal)
+        if path == "master.m3u8":
+            return _master(request, playback, media, params["token"], prefix)
+        return await _media_playlist(playback, media, path)
+    return await _segment(playback, media, title_id, path, info.id)
+
+
+async def personal_checks(request: Request, playback: Playback, info: SessionInfo) -> str | None:
+    """The client and lease checks of a playlist request; the refusal reason or None."""
+    runtime = playback.runtime
+    address = request_client(request, runtime)
+    refusal = None
+    if not same_client(info.client_ip, address):  # rare: record it off the event loop
+        refusal = await run_in_threadpool(access.check_client, runtime, info, address)
+    if refusal is None and playback.leases.needs_renewal(info.id):
+        refusal = await run_in_threadpool(access.check_lease, playback.leases, info)
+    if refusal is None:  # a lapsed subscription stops running sessions here (answers cached a few seconds)
+        refusal = await run_in_threadpool(playback.entitlements.refusal, info.id, client_territory(request))
+    return refusal
+
+
+async def key_response(
+    request: Request, playback: Playback, info: SessionInfo, content: Content, key_content: str, period: int
+) -> Response:
+    """A content key for a live, entitled session holding its lease; never cacheable."""
+    runtime = playback.runtime
+    refusal = await run_in_threadpool(access.check_client, runtime, info, request_client(request, runtime))
+    if refusal is None:
+        refusal = await run_in_threadpool(access.check_key, runtime, playback.leases, info.id, content)
+    if refusal is not None:
+        return _forbidden(playback, refusal)
+    playback.counters.keys_served += 1
+    key = keys.content_key(playback.keys_root, key_content, period)
+    return Response(key, media_type="application/octet-stream", headers={"Cache-Control": PRIVATE})
+
+
+async def channel_key(request: Request) -> Response:
+    """``/p/{token}/c/{slug}/keys/{period}.key``: a live channel's content key."""
+    params = request.path_params
+    playback = playback_of(request)
+    slug: str = params["slug"]
+    try:
+        grant = playback.signer.verify(params["token"], f"/c/{slug}/", playback.runtime.clock.time())
+    except TokenRejected as exc:
+        return _forbidden(playback, exc.reason)
+    info = await playback.session(grant.session_id)
+    if info is None or info.channel != slug:
+        return _forbidden(playback, "session ended")
+    content = Content(channel=slug)
+    return await key_response(request, playback, info, content, f"c{slug}", params["period"])
+
+
+def _master(request: Request, playback: Playback, media: TitleMedia, token: str, prefix: str) -> Response:
+    text = render_master(media.renditions)
+    region = playback.edges.region(request_client(request, playback.runtime))
+    backups = playback.edges.backups(request.headers.get("x-airwave-edge"), region)
+    if backups:
+        text = playback.edges.redundant(text, backups, f"/p/{token}{prefix}")
+    return Response(text, media_type=HLS, headers={"Cache-Control": PRIVATE})
+
+
+async def _media_playlist(playback: Playback, media: TitleMedia, path: str) -> Response:
+    if servable(path) is None:
+        return _not_found()
+    found, cached = playback.served.get(str(media.folder / path))
+    if found and cached is not None:
+        return Response(cached, media_type=HLS, headers={"Cache-Control": PRIVATE})
+    try:
+        text, _ = await run_in_threadpool(playback.playlist, media.folder / path)
+    except OSError:
+        return _not_found()
+    if playback.runtime.settings.vod_encryption and _encrypted(media, path):
+        text = keys.encrypt_vod_playlist(text, keys.rotation_seconds(playback.runtime))
+    playback.served.put(str(media.folder / path), text, 60.0)
+    return Response(text, media_type=HLS, headers={"Cache-Control": PRIVATE})
+
+
+async def _segment(playback: Playback, media: TitleMedia, title_id: int, path: str, session_id: str) -> Response:
+    # WATERMARK (issue 6): a marked rendition's segment is this session's A or B copy (code[N mod L]).
+    located = await playback.variants.locate(session_id, title_id, media.folder, path)
+    if not playback.runtime.settings.vod_encryption or not path.endswith(".m4s") or not _encrypted(media, path):
+        return _file(located.folder, located.name, located.cache_control)
+    rendition = next(r for r in media.renditions if r.playlist.split("/")[0] == path.split("/", maxsplit=1)[0])
+    try:
+        _, segments = await run_in_threadpool(playback.playlist, media.folder / rendition.playlist)
+    except OSError:
+        return _not_found()
+    name = path.rsplit("/", 1)[-1]
+    if name not in segments or servable(path) is None:
+        return _not_found()
+    sequence, period = segments[name]
+    source = located.folder / located.name  # WATERMARK (issue 6): the variant file, if marked
+    copy = await run_in_threadpool(
+        keys.encrypted_copy, playback.runtime, f"t{title_id}", source, sequence, period,
+        os.path.relpath(source, media.folder.parent),
+    )  # fmt: skip
+    return _file(copy.parent, copy.name, located.cache_control)
+
+
+def _encrypted(media: TitleMedia, path: str) -> bool:
+    folder = path.split("/", maxsplit=1)[0]
+    return any(r.kind in ("video", "audio") and r.playlist.split("/")[0] == folder for r in media.renditions)
 
 
 async def artwork(request: Request) -> Response:
@@ -109,9 +275,11 @@ def _file(folder: os.PathLike[str], path: str, cache_control: str | None = None)
     return FileResponse(full, media_type=content_type, headers=headers, stat_result=info)
 
 
-def _forbidden(reason: str) -> Response:
-    log.debug("playback refused: %s", reason)
-    return PlainTextResponse("this playback link is not valid: start playback again", status_code=403)
+def _forbidden(playback: Playback, reason: str) -> Response:
+    log.info("playback refused: %s", reason)
+    playback.counters.refused(reason)
+    message = reason if reason == access.STREAM_TAKEN else "this playback link is not valid: start playback again"
+    return PlainTextResponse(message, status_code=403, headers={"Cache-Control": PRIVATE})
 
 
 def _not_found() -> Response:
@@ -120,5 +288,6 @@ def _not_found() -> Response:
 
 # Plain Starlette routes: no dependency solving or validation layer on the hot path.
 router = APIRouter(include_in_schema=False)
+router.add_route("/p/{token}/c/{slug}/keys/{period:int}.key", channel_key, methods=["GET"])
 router.add_route("/p/{token}/t/{title_id:int}/{path:path}", playback_file, methods=["GET", "HEAD"])
 router.add_route("/art/{title_id:int}/{name}", artwork, methods=["GET", "HEAD"])

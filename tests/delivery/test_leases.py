@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from airwave.delivery.leases import DatabaseLeases, LeaseStore, RedisLeases
+from airwave.runtime import Runtime
+from tests.services import require_redis
+
+NOW = 1_800_000_000.0
+
+
+@pytest.fixture
+def redis_store() -> Iterator[RedisLeases]:
+    client = redis.Redis.from_url(require_redis())
+    prefix = f"airwave-test-{secrets.token_hex(4)}:"
+    yield RedisLeases(client, prefix)
+    for key in client.scan_iter(match=f"{prefix}*"):
+        client.delete(key)
+    client.close()
+
+
+def _stores(runtime: Runtime, redis_store: RedisLeases) -> list[LeaseStore]:
+    return [DatabaseLeases(runtime.db), redis_store]
+
+
+def test_limit_holds_renewal_keeps_slot_and_lapsed_lease_frees_it(runtime: Runtime, redis_store: RedisLeases) -> None:
+    for store in _stores(runtime, redis_store):
+        assert store.claim(1, "a", 2, NOW, 30) == []
+        assert store.claim(1, "b", 2, NOW, 30) == []
+        assert sorted(store.claim(1, "c", 2, NOW + 1, 30)) == ["a", "b"]
+        assert store.claim(2, "other-account", 2, NOW, 30) == []
+        assert store.claim(1, "a", 2, NOW + 20, 30) == []  # a renewal, not a new stream
+        assert store.total(NOW + 25) == 3
+        # b fell silent for 30 s: its slot goes to c, and b cannot come back while c plays.
+        assert store.claim(1, "c", 2, NOW + 31, 30) == []
+        assert sorted(store.claim(1, "b", 2, NOW + 32, 30)) == ["a", "c"]
+        store.release(1, "a")
+        assert store.claim(1, "b", 2, NOW + 33, 30) == []
+
+
+def test_redis_down_fails_open(caplog: pytest.LogCaptureFixture) -> None:
+    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, socket_timeout=0.2)
+    store = RedisLeases(dead, "x:")
+    for session in ("a", "b", "c"):
+        assert store.claim(1, session, 1, NOW, 30) == []
+    assert "NOT enforced" in caplog.text
+    dead.close()
