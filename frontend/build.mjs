@@ -13,6 +13,8 @@ await mkdir(outdir, { recursive: true });
 await build({
   entryPoints: {
     player: join(root, "frontend", "player.js"),
+    live: join(root, "frontend", "live.js"),
+    guide: join(root, "frontend", "guide.js"),
     site: join(root, "frontend", "site.js"),
     admin: join(root, "frontend", "admin.js"),
   },

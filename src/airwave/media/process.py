@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from typing import IO
 
 from airwave.errors import IngestCancelled, MediaError, ToolMissing
 from airwave.media.progress import Progress, ProgressParser
@@ -30,8 +31,11 @@ _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") el
 class FFmpegProcess:
     """One ffmpeg run. Use as a context manager, or call :meth:`start` and always :meth:`close`."""
 
-    def __init__(self, argv: Sequence[str], *, name: str = "ffmpeg", stop_timeout: float = 5.0) -> None:
+    def __init__(
+        self, argv: Sequence[str], *, name: str = "ffmpeg", stop_timeout: float = 5.0, stdin_pipe: bool = False
+    ) -> None:
         self.argv = list(argv)
+        self.stdin_pipe = stdin_pipe  # feed raw frames through :attr:`stdin` (e.g. the watermark embedder)
         self.name = name
         self.stop_timeout = stop_timeout
         self._proc: subprocess.Popen[bytes] | None = None
@@ -50,7 +54,7 @@ class FFmpegProcess:
         try:
             self._proc = subprocess.Popen(
                 self.argv,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE if self.stdin_pipe else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,
@@ -62,8 +66,26 @@ class FFmpegProcess:
         self._stderr_thread.start()
 
     @property
+    def stdin(self) -> IO[bytes]:
+        """ffmpeg's input pipe (only with ``stdin_pipe=True``)."""
+        if self._proc is None or self._proc.stdin is None:
+            raise RuntimeError("start() with stdin_pipe=True first")
+        return self._proc.stdin
+
+    @property
+    def stdout(self) -> IO[bytes]:
+        """ffmpeg's output pipe, for a command writing media to ``pipe:1`` (instead of :meth:`progress`)."""
+        if self._proc is None or self._proc.stdout is None:
+            raise RuntimeError("start() first")
+        return self._proc.stdout
+
+    @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
+
+    def poll(self) -> int | None:
+        """ffmpeg's exit status if it has exited, else None (does not block)."""
+        return self._proc.poll() if self._proc is not None else None
 
     def progress(self) -> Iterator[Progress]:
         """Yield ffmpeg's progress reports until it closes its output (exits)."""
@@ -96,7 +118,7 @@ class FFmpegProcess:
                 return
             self._closed = True
             _stop(self._proc, self.stop_timeout)
-            for stream in (self._proc.stdout, self._proc.stderr):
+            for stream in (self._proc.stdin, self._proc.stdout, self._proc.stderr):
                 if stream is not None:
                     stream.close()
         if self._stderr_thread is not None and self._stderr_thread is not threading.current_thread():

@@ -32,5 +32,8 @@ class Channel(Base):
     watermark: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[str] = mapped_column(String(12), default="stopped")  # live|backup|slate|stopped|failing
     state_since: Mapped[dt.datetime | None]
+    switch_count: Mapped[int] = mapped_column(Integer, default=0)  # source switches (failover and back)
+    last_error: Mapped[str] = mapped_column(Text, default="")  # why the last source failed, for the admin
+    territories: Mapped[str] = mapped_column(String(1000), default="", server_default="")  # rights; "" = all
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]

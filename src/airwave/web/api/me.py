@@ -5,19 +5,34 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from airwave.catalog.titles import get_title
+from airwave.channels.iptv import iptv_links, regenerate
 from airwave.delivery.progress import get_progress, resume_point, save_progress
 from airwave.errors import BadRequest
 from airwave.web.api.common import ApiUser, errors
-from airwave.web.api.schemas import MeOut, ProgressIn, ProgressOut
+from airwave.web.api.schemas import IptvLinks, MeOut, ProgressIn, ProgressOut
 from airwave.web.deps import DbSession, check_csrf, get_runtime
 
 router = APIRouter(tags=["account"], dependencies=[Depends(check_csrf)])
 
 
 @router.get("/me", responses=errors(401))
-def me(user: ApiUser) -> MeOut:
-    """The signed-in account."""
-    return MeOut.model_validate(user, from_attributes=True)
+def me(request: Request, user: ApiUser, session: DbSession) -> MeOut:
+    """The signed-in account, with its personal IPTV links (M3U playlist and XMLTV guide)."""
+    out = MeOut.model_validate(user, from_attributes=True)
+    return out.model_copy(update={"iptv": _iptv(request, session, user)})
+
+
+@router.post("/me/iptv/regenerate", responses=errors(401))
+def regenerate_iptv(request: Request, user: ApiUser, session: DbSession) -> IptvLinks:
+    """Revoke the account's IPTV links (a leaked playlist stops working) and issue new ones."""
+    regenerate(session, user, get_runtime(request).clock)
+    return _iptv(request, session, user)
+
+
+def _iptv(request: Request, session: DbSession, user: ApiUser) -> IptvLinks:
+    runtime = get_runtime(request)
+    base = runtime.settings.public_url or str(request.base_url).rstrip("/")
+    return IptvLinks(**iptv_links(session, user, base, runtime.clock))
 
 
 @router.get("/progress/{title_id}", responses=errors(401, 404))

@@ -37,6 +37,8 @@ def upgrade() -> None:
         sa.Column("watermark", sa.Boolean(), nullable=False),
         sa.Column("state", sa.String(length=12), nullable=False),
         sa.Column("state_since", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("switch_count", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_channels")),
