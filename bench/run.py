@@ -13,7 +13,16 @@ from pathlib import Path
 
 from bench.table import Row, markdown, plain
 
-BENCHES = ("bench.ingest", "bench.serving", "bench.first_frame")
+BENCHES = (
+    "bench.ingest",
+    "bench.serving",
+    "bench.first_frame",
+    "bench.playlists",
+    "bench.edge",
+    "bench.leases",
+    "bench.watermark",
+    "bench.channels",
+)
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 

@@ -114,7 +114,12 @@ def main() -> None:
 def register_commands() -> None:
     """Attach the commands that live in their own modules."""
     # Each area's commands are imported here so that `airwave --help` lists them all.
+    import airwave.cli.channels
     import airwave.cli.demo
+    import airwave.cli.edges
+    import airwave.cli.epg
     import airwave.cli.ingest
+    import airwave.cli.plans
     import airwave.cli.titles
+    import airwave.cli.trace
     import airwave.cli.users  # noqa: F401

@@ -5,7 +5,12 @@ Each area keeps its tables in its own module under ``store/``; Alembic and the t
 
 from __future__ import annotations
 
+import airwave.store.accounts
+import airwave.store.billing
 import airwave.store.channels
+import airwave.store.delivery
+import airwave.store.epg
+import airwave.store.watermark
 from airwave.store.tables import Base
 
 __all__ = ["Base", "airwave"]

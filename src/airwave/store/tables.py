@@ -117,6 +117,10 @@ class Title(Base):
     watermark: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+    # Rights (accounts/rights.py): the licence window, and the territories (ISO codes, space separated; "" = all)
+    available_from: Mapped[dt.datetime | None]
+    available_until: Mapped[dt.datetime | None]
+    territories: Mapped[str] = mapped_column(String(1000), default="", server_default="")
 
     genres: Mapped[list[Genre]] = relationship(secondary="title_genres", lazy="selectin", order_by=Genre.name)
     renditions: Mapped[list[Rendition]] = relationship(

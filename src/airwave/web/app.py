@@ -11,9 +11,10 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 import airwave
+from airwave.billing.scheduler import BillingScheduler
 from airwave.catalog.jobs import JobRunner
 from airwave.runtime import Runtime
-from airwave.web import media, system
+from airwave.web import iptv, live, media, system
 from airwave.web.api import router as api_router
 from airwave.web.errors import install_error_handlers
 from airwave.web.pages import router as pages_router
@@ -45,13 +46,15 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.job_runner = JobRunner(runtime)
-    app.state.components = [app.state.job_runner]
+    app.state.components = [app.state.job_runner, BillingScheduler(runtime)]
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     install_template_helpers(app.state.templates.env)
     install_error_handlers(app)
     system.install(app, runtime)
     app.include_router(api_router, prefix="/api/v1")
-    app.include_router(media.router)
+    media.install(app, runtime)
+    live.install(app, runtime)
+    app.include_router(iptv.router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

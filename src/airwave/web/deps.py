@@ -22,7 +22,10 @@ from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from airwave.accounts.csrf import csrf_for, csrf_valid
+from airwave.accounts.geo import client_address, territory_for
 from airwave.accounts.logins import issue_login, resolve_login, revoke
+from airwave.accounts.rights import Audience
+from airwave.accounts.users import is_staff
 from airwave.errors import CsrfFailed, Forbidden, Unauthorized
 from airwave.runtime import Runtime
 from airwave.store.tables import User
@@ -103,6 +106,47 @@ def require_admin(request: Request) -> User:
     if user.role != "admin":
         raise Forbidden("this needs an admin account")
     return user
+
+
+def require_staff(request: Request) -> User:
+    """The signed-in user, who must be staff: an admin or a support agent (subscribers' accounts, audit).
+
+    Raises:
+        Unauthorized: nobody is signed in.
+        Forbidden: the user is a subscriber.
+    """
+    user = require_user(request)
+    if not is_staff(user):
+        raise Forbidden("this needs a staff account (admin or support)")
+    return user
+
+
+def client_ip(request: Request) -> str:
+    """The client's IP address; behind ``Settings.trusted_proxies`` taken from ``X-Forwarded-For``."""
+    peer = request.client.host if request.client else ""
+    forwarded = request.headers.getlist("x-forwarded-for")
+    return client_address(peer, forwarded, get_runtime(request).settings.trusted_proxies)
+
+
+def client_territory(request: Request) -> str | None:
+    """The client's territory (ISO country code) from its IP and the GeoIP settings; None when unknown."""
+    if not hasattr(request.state, "territory"):
+        peer = request.client.host if request.client else ""
+        request.state.territory = territory_for(get_runtime(request).settings, peer, request.headers)
+    territory: str | None = request.state.territory
+    return territory
+
+
+def site_url(request: Request) -> str:
+    """The base URL for links handed out (reset links, IPTV): ``Settings.public_url`` or this request's."""
+    return (get_runtime(request).settings.public_url or str(request.base_url)).rstrip("/")
+
+
+def audience(request: Request) -> Audience | None:
+    """How the catalogue is filtered for this caller: by licence window and territory, or not at all (staff)."""
+    if is_staff(current_user(request)):
+        return None
+    return Audience(get_runtime(request).clock.now(), client_territory(request))
 
 
 def csrf_token(request: Request) -> str:

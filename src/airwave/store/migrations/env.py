@@ -9,7 +9,7 @@ command.upgrade(c, 'heads'); command.revision(c, message='what changed', autogen
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy import create_engine
@@ -18,7 +18,7 @@ from airwave.store.schema import Base
 from airwave.store.tables import UTCDateTime
 
 
-def render_item(kind: str, item: Any, autogen_context: Any) -> str | bool:
+def render_item(kind: str, item: Any, autogen_context: Any) -> str | Literal[False]:
     # Migrations must not import live code: our UTC type is a plain timezone-aware DateTime in the schema.
     if kind == "type" and isinstance(item, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -9,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from airwave.store.tables import User
 from airwave.web.api.schemas import ErrorOut
-from airwave.web.deps import require_admin, require_user
+from airwave.web.deps import require_admin, require_staff, require_user
 
 # Declared so /openapi.json shows the scheme; the token itself is read by web.deps.current_user, which also
 # accepts the page cookie.
@@ -27,7 +27,13 @@ def api_admin(request: Request, _credentials: Credentials) -> User:
     return require_admin(request)
 
 
+def api_staff(request: Request, _credentials: Credentials) -> User:
+    """The signed-in admin or support agent; 401 when signed out, 403 for a subscriber."""
+    return require_staff(request)
+
+
 ApiUser = Annotated[User, Depends(api_user)]
+ApiStaff = Annotated[User, Depends(api_staff)]
 ApiAdmin = Annotated[User, Depends(api_admin)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Model(BaseModel):
@@ -21,7 +21,7 @@ class UserOut(Model):
     id: int
     email: str
     display_name: str
-    role: Literal["admin", "subscriber"]
+    role: Literal["admin", "support", "subscriber"]
     created_at: dt.datetime
 
 
@@ -133,7 +133,16 @@ class JobOut(Model):
 
 
 class PlaybackIn(Model):
-    title: int = Field(description="Id of a film or an episode.")
+    title: int | None = Field(None, description="Id of a film or an episode.")
+    channel: str | None = Field(None, description="Slug of a channel: its live stream (or see below).")
+    programme: int | None = Field(None, description="With `channel`: catch-up of this past programme.")
+    start_over: bool = Field(False, description="With `channel`: the current programme from its start.")
+
+    @model_validator(mode="after")
+    def _one_thing(self) -> PlaybackIn:
+        if (self.title is None) == (self.channel is None):
+            raise ValueError("give either a title or a channel")
+        return self
 
 
 class PlaybackOut(Model):

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from airwave.accounts.rights import title_status
 from airwave.errors import AirwaveError
 from airwave.store.tables import Title, User
 from airwave.web import deps
@@ -53,7 +54,7 @@ def install_template_helpers(env: Environment) -> None:
         percent=percent,
         megabytes=megabytes,
     )
-    env.globals.update(art_url=art_url, episode_label=episode_label, signed_in=signed_in)
+    env.globals.update(art_url=art_url, episode_label=episode_label, signed_in=signed_in, rights_status=title_status)
 
 
 def signed_in(request: Request) -> User | None:

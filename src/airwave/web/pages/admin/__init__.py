@@ -5,10 +5,27 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from airwave.web.deps import require_admin
-from airwave.web.pages.admin import dashboard, jobs, titles, upload
+from airwave.web.pages.admin import (
+    channels,
+    dashboard,
+    jobs,
+    packages,
+    plans,
+    revenue,
+    schedule,
+    streams,
+    titles,
+    upload,
+    vouchers,
+)
 
 router = APIRouter(dependencies=[Depends(require_admin)])
 router.include_router(dashboard.router)
 router.include_router(titles.router)
 router.include_router(upload.router)
 router.include_router(jobs.router)
+router.include_router(channels.router)
+router.include_router(schedule.router)
+router.include_router(streams.router)
+for _billing_page in (plans, packages, vouchers, revenue):
+    router.include_router(_billing_page.router)
