@@ -109,3 +109,10 @@ def _publish(feed: DvrFeed, count: int) -> None:
         writer.append(1_800_000_000.0 + 2 * n, 2.0, False, "r1", n, ("live",))
         (feed.folder / "live" / f"r1-{n:06d}.m4s").write_bytes(f"segment {n}".encode())
     write_meta(feed.folder, [LiveRendition("live", "avc1.64001E,mp4a.40.2", 900_000, 700_000, 640, 360, 25.0)])
+
+
+def test_a_playout_channel_is_added_with_the_playout_source(client: TestClient, admin: Account) -> None:
+    created = add(client, admin, "movies", source_url="playout", number=7)
+    assert (created["kind"], created["source_url"]) == ("playout", "")
+    schedule = client.get("/api/v1/schedules/movies", headers=admin.auth)
+    assert schedule.status_code == 200, schedule.text

@@ -26,6 +26,7 @@ LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", 
               ".webp": "image/webp"}  # fmt: skip
 LOGO_MAX_BYTES = 2_000_000
 EDITABLE = ("name", "source_url", "backup_url", "mode", "group_title", "number", "dvr_hours", "enabled")
+PLAYOUT = "playout"  # the source of a channel played out from the catalogue on a schedule
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,12 @@ def create_channel(session: Session, settings: Settings, clock: Clock, slug: str
         raise BadRequest("slug: use 1-63 lower-case letters, digits and dashes (e.g. news-24)", field="slug")
     if session.scalar(select(Channel.id).where(Channel.slug == slug)) is not None:
         raise Conflict(f"there is already a channel {slug!r}", field="slug")
+    kind = fields.pop("kind", "live")
+    if fields.get("source_url") == PLAYOUT:
+        kind, fields["source_url"] = "playout", ""
     now = clock.now()
     channel = Channel(
-        slug=slug, name="", kind=fields.pop("kind", "live"), stream_key=new_stream_key(), state="stopped",
+        slug=slug, name="", kind=kind, stream_key=new_stream_key(), state="stopped",
         dvr_hours=settings.live_dvr_hours, mode="passthrough", group_title="", source_url="", backup_url="",
         enabled=True, watermark=False, switch_count=0, last_error="", created_at=now, updated_at=now,
     )  # fmt: skip

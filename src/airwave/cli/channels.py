@@ -18,7 +18,10 @@ from airwave.channels.sources import redact
 from airwave.cli.main import Context, cli, pass_context
 from airwave.store.channels import Channel
 
-SOURCE_HELP = "push:rtmp, push:srt, http(s)://…m3u8, udp://…, rtsp://…, srt://host:port, file:///path (looped)"
+SOURCE_HELP = (
+    "push:rtmp, push:srt, http(s)://…m3u8, udp://…, rtsp://…, srt://host:port, file:///path (looped), or playout "
+    "(a 24/7 channel from the catalogue: fill it with `airwave schedule add`)"
+)
 
 
 @cli.group()

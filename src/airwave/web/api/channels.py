@@ -58,7 +58,10 @@ class ChannelList(Model):
 class ChannelIn(Model):
     slug: str = Field(min_length=1, max_length=63, examples=["news-24"])
     name: str = Field(min_length=1, max_length=200)
-    source_url: str = Field(description="push:rtmp, push:srt, http(s)://…m3u8, udp://, rtsp://, srt://, file:///…")
+    source_url: str = Field(
+        description="push:rtmp, push:srt, http(s)://…m3u8, udp://, rtsp://, srt://, file:///…, or playout (a "
+        "channel played out from the catalogue on a schedule: see /api/v1/schedules)"
+    )
     backup_url: str = ""
     mode: Literal["passthrough", "ladder"] = "passthrough"
     group: str = ""

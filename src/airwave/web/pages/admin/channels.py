@@ -18,7 +18,8 @@ from airwave.web.pages.rendering import redirect, render
 
 router = APIRouter()
 SOURCE_HINT = (
-    "push:rtmp (OBS), push:srt, http(s)://…/index.m3u8, udp://239.0.0.1:1234, rtsp://…, srt://host:port, file:///path"
+    "push:rtmp (OBS), push:srt, http(s)://…/index.m3u8, udp://239.0.0.1:1234, rtsp://…, srt://host:port, "
+    "file:///path, or playout (24/7 from the catalogue; then edit its schedule)"
 )
 
 
