@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +12,7 @@ from airwave.accounts.logins import token_hash
 from airwave.billing.invoices import list_invoices
 from airwave.billing.money import format_amount, long_date
 from airwave.billing.subscriptions import current_subscription
+from airwave.channels import iptv
 from airwave.store.billing import Invoice, Subscription
 from airwave.store.tables import AuthToken, PlaybackSession, Title, User
 
@@ -100,7 +99,10 @@ def plan_view(sub: Subscription | None) -> PlanView | None:
     else:
         next_bill = long_date(sub.period_end)
         note = f"Changes to {sub.next_plan.name} on {next_bill}" if sub.next_plan is not None else ""
-    return PlanView(plan.name, sub.state, STATE_LABELS.get(sub.state, sub.state), price, next_bill, note)
+    label = STATE_LABELS.get(sub.state, sub.state)
+    if sub.state == "past_due" and not sub.ever_paid:
+        label = "Awaiting first payment"
+    return PlanView(plan.name, sub.state, label, price, next_bill, note)
 
 
 def invoice_row(invoice: Invoice) -> InvoiceRow:
@@ -158,14 +160,9 @@ def device_label(agent: str) -> str:
     return app or system or agent[:60]
 
 
-def iptv_links(session: Session, user: User, base_url: str) -> dict[str, str] | None:
-    """The personal IPTV links (GUIDE's channels/iptv.py), or None where that module is not installed."""
-    try:
-        module: Any = importlib.import_module("airwave.channels.iptv")
-    except ImportError:
-        return None
-    links: dict[str, str] = module.iptv_links(session, user, base_url)
-    return links
+def iptv_links(session: Session, user: User, base_url: str) -> dict[str, str]:
+    """The personal M3U and XMLTV links for IPTV apps."""
+    return dict(iptv.iptv_links(session, user, base_url))
 
 
 _APPS = (
