@@ -26,6 +26,7 @@ from airwave.media.probe import probe, probe_subtitles
 from airwave.media.transcode import Transcoded, transcode
 from airwave.runtime import Runtime
 from airwave.store.tables import IngestJob, Rendition, Title
+from airwave.watermark.encode import mark_staged
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,11 @@ def _run(runtime: Runtime, job: IngestJob, staging: Path, reporter: JobReporter,
         on_progress=lambda done, message: reporter.progress(PROBED + (ENCODED - PROBED) * done, message),
         cancel=cancel,
     )
+    if job.options.get("watermark"):  # WATERMARK (issue 6): A/B variants of every video rendition
+        mark_staged(
+            ffmpeg, plan, staging, runtime.secret, runtime.settings.watermark_strength, cancel=cancel,
+            on_progress=lambda done, message: reporter.progress(ENCODED, message),
+        )  # fmt: skip
     reporter.state("publishing", "publishing", ENCODED)
     title_id = _publish(runtime, job, staging, result)
     if job.options.get("delete_source"):  # uploads: the published ladder replaces them

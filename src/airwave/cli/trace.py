@@ -1,0 +1,93 @@
+"""``airwave trace CAPTURE``: name the playback session (and account) behind a leaked copy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from airwave.cli.main import Context, cli, pass_context
+from airwave.watermark.trace import Trace, trace_title
+
+SHOWN = 10  # candidates listed besides the accused
+
+
+@cli.command("trace")
+@click.argument("capture", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", "title_id", type=int, help="The marked title the capture shows.")
+@click.option("--channel", help="The marked live channel the capture shows.")
+@click.option("--around", help="When the capture was made (ISO 8601): only sessions open then are candidates.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_context
+def trace_command(
+    context: Context, capture: Path, title_id: int | None, channel: str | None, around: str | None, as_json: bool
+) -> None:
+    """Trace a pirate's capture (any video file) back to the session that leaked it.
+
+    Accuses a session only when the probability of accusing an innocent one is below the
+    trace_false_accusation setting; otherwise says how much more capture is needed.
+    """
+    if channel is not None:
+        raise click.UsageError("tracing live channels is not available yet: trace a VOD title with --title ID")
+    if title_id is None:
+        raise click.UsageError("name what the capture shows: --title ID")
+    result = trace_title(context.runtime(), capture, title_id, around=_parse_time(around))
+    if as_json:
+        click.echo(json.dumps(as_dict(result), indent=2))
+    else:
+        _print(result)
+
+
+def as_dict(result: Trace) -> dict[str, Any]:
+    """The JSON form of a trace."""
+    verdict, detection = result.verdict, result.detection
+    accused = {suspect.session_id for suspect in verdict.accused}
+    listed = [s for s in verdict.ranking if s.session_id in accused] + [
+        s for s in verdict.ranking if s.session_id not in accused
+    ][:SHOWN]
+    sessions = [
+        {"session_id": s.session_id, "account": s.account, "accused": s.session_id in accused,
+         "score": round(s.score, 3), "bound": s.bound, "agreement": round(s.agreement, 3),
+         "segments_used": verdict.segments}
+        for s in listed
+    ]  # fmt: skip
+    return {
+        "title": result.title_id,
+        "outcome": verdict.outcome,
+        "message": verdict.message,
+        "segments_used": verdict.segments,
+        "more_segments": verdict.more_segments,
+        "candidates": len(verdict.ranking),
+        "capture_seconds": round(result.seconds, 2),
+        "starts_at_seconds": round(detection.start_seconds, 2),
+        "sessions": sessions,
+    }
+
+
+def _print(result: Trace) -> None:
+    verdict = result.verdict
+    click.echo(verdict.message)
+    click.echo(
+        f"{verdict.segments} segments read from {result.seconds:.0f} s of capture, starting "
+        f"{result.detection.start_seconds:.1f} s into title {result.title_id}; {len(verdict.ranking)} candidates"
+    )
+    for suspect in verdict.ranking[:SHOWN]:
+        mark = "ACCUSED" if suspect in verdict.accused else ""
+        click.echo(
+            f"  {suspect.session_id}  {suspect.account:<30}  score {suspect.score:9.2f}  "
+            f"bound {suspect.bound:.2e}  agreement {suspect.agreement:.0%}  {mark}"
+        )
+
+
+def _parse_time(text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        message = f"{text!r} is not an ISO 8601 time, e.g. 2025-03-01T20:30"
+        raise click.BadParameter(message, param_hint="--around") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
