@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import select
 
 from airwave.catalog.demo import ADMIN, SUBSCRIBER
+from airwave.catalog.demo_channels import LIVE
 from airwave.config import load_settings
 from airwave.delivery.progress import save_progress
 from airwave.runtime import open_runtime
@@ -43,10 +44,21 @@ SHOTS = [
     Shot("admin-jobs", "admin", "/admin/jobs"),
     Shot("upload", "admin", "/admin/upload"),
 ]
+# Pages of the demo's channels (``airwave demo``), which the browser tests' tiny catalogue does not have.
+DEMO_SHOTS = [
+    Shot("guide", "viewer", "/guide"),
+    Shot("channel", "viewer", f"/channel/{LIVE[0]}"),
+    Shot("admin-channels", "admin", "/admin/channels"),
+]
 
 
 def capture(
-    browser: Browser, base: str, folder: Path, logins: dict[str, tuple[str, str]], titles: dict[str, int]
+    browser: Browser,
+    base: str,
+    folder: Path,
+    logins: dict[str, tuple[str, str]],
+    titles: dict[str, int],
+    shots: list[Shot] = SHOTS,
 ) -> dict[str, list[str]]:
     """Write one PNG per page into ``folder``; returns the console errors seen on each page."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -59,7 +71,7 @@ def capture(
         page.on("pageerror", lambda error, seen=seen: seen.append(f"uncaught: {error}"))
         if role is not None:
             _sign_in(page, *logins[role])
-        for shot in (shot for shot in SHOTS if shot.role == role):
+        for shot in (shot for shot in shots if shot.role == role):
             seen.clear()
             page.goto(shot.path.format(**titles))
             _settle(page, shot)
@@ -87,6 +99,12 @@ def _settle(page: Page, shot: Shot) -> None:
         page.mouse.move(700, 450)
         page.click("[data-menu=quality] button")
         page.wait_for_selector("[data-menu=quality] [role=menu]:not([hidden])")
+    if shot.name == "channel":  # the fresh server's supervisor plays the slate until the source is on air
+        on_air = f"fetch('/api/channels/{LIVE[0]}').then(r => r.json()).then(c => c.state === 'live')"
+        page.wait_for_function(on_air, timeout=90_000, polling=1000)
+        page.reload()
+        page.wait_for_function("document.querySelector('video').currentTime > 1.5", timeout=60_000)
+        page.mouse.move(700, 450)
 
 
 def seed(data: Path) -> dict[str, int]:
@@ -113,7 +131,7 @@ def main() -> None:
     logins = {"viewer": SUBSCRIBER, "admin": ADMIN}
     with serve(args.data) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        errors = capture(browser, base, args.out, logins, titles)
+        errors = capture(browser, base, args.out, logins, titles, SHOTS + DEMO_SHOTS)
         browser.close()
     for name, messages in errors.items():
         print(f"{name:16} {messages if messages else 'ok'}")

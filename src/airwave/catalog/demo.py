@@ -12,6 +12,7 @@ from sqlalchemy import select
 from airwave.accounts.users import create_user
 from airwave.billing.demo import seed_demo_billing
 from airwave.catalog import ingest, jobs
+from airwave.catalog.demo_channels import seed_demo_channels
 from airwave.media.ffmpeg import find_ffmpeg
 from airwave.media.synthetic import Clip, render_clip
 from airwave.runtime import Runtime
@@ -98,7 +99,7 @@ def seed_demo(
     progress_for: Callable[[str], AbstractContextManager[Progress]],
     catalogue: list[DemoTitle] = CATALOGUE,
 ) -> list[str]:
-    """Create the demo users and catalogue, skipping what already exists. Returns what was created.
+    """Create the demo users, catalogue and channels, skipping what already exists. Returns what was created.
 
     ``progress_for(name)`` gives a context whose value receives each title's ingest progress.
     """
@@ -131,4 +132,4 @@ def seed_demo(
         with progress_for(item.clip.title) as on_progress:
             ingest.run_job(runtime, job.id, on_progress=on_progress)
         created.append(item.clip.title)
-    return created
+    return created + seed_demo_channels(runtime, [item.clip.title for item in catalogue])

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from airwave.catalog.demo import ADMIN, SUBSCRIBER, Progress, seed_demo
+from airwave.catalog.demo_channels import LIVE, MOVIES
 from airwave.cli.ingest import ProgressDisplay
 from airwave.cli.main import Context, cli, pass_context, run_server
 
@@ -30,6 +31,14 @@ def demo(context: Context, port: int | None, host: str | None, data_dir: Path | 
     click.echo("")
     click.echo(f"  Subscriber login: {SUBSCRIBER[0]}  password: {SUBSCRIBER[1]}")
     click.echo(f"  Admin login:      {ADMIN[0]}  password: {ADMIN[1]}")
+    click.echo("")
+    base = runtime.settings.public_url or f"http://{runtime.settings.host}:{runtime.settings.port}"
+    click.echo(
+        f"  Live TV:    {base}/channels  ({MOVIES[1]}, scheduled from the demo titles; {LIVE[1]}, a looped feed)"
+    )
+    click.echo(f"  Guide:      {base}/guide  (the next 24 hours; start-over and catch-up on recorded programmes)")
+    click.echo(f"  IPTV links: {base}/account  (M3U playlist and XMLTV guide for VLC, Kodi or TiviMate)")
+    click.echo(f"  Admin:      {base}/admin/channels  (channel states, schedules, push keys)")
     click.echo("")
     if not no_serve:
         run_server(runtime.settings)
