@@ -42,7 +42,10 @@ def create_plan(session: Session, clock: Clock, slug: str, spec: PlanSpec) -> Pl
     """
     slug = check_slug(slug, "plan")
     if find_plan(session, slug) is not None:
-        raise Conflict(f"a plan {slug!r} exists already: change it with `airwave plan update` or the admin page")
+        raise Conflict(
+            f"a plan {slug!r} exists already: change it on the admin plans page or with "
+            f"PUT /api/v1/billing/plans/{slug}"
+        )
     plan = Plan(slug=slug, created_at=clock.now())
     _apply(session, plan, spec)
     session.add(plan)
