@@ -114,11 +114,14 @@ class Supervisor:
 
     def _wanted(self) -> dict[str, ChannelConfig]:
         with self.runtime.db.session() as session:
-            rows = session.scalars(select(Channel).where(Channel.kind == "live")).all()
+            rows = session.scalars(select(Channel)).all()
             for row in rows:
                 if not row.enabled and row.state != "stopped":
                     row.state, row.state_since = "stopped", self.runtime.clock.now()
-            return {row.slug: _config(row) for row in rows if row.enabled and row.source_url}
+                elif row.kind == "playout" and row.enabled and row.state != "live":
+                    # Playout needs no process: computed from the schedule, it is on air whenever enabled.
+                    row.state, row.state_since = "live", self.runtime.clock.now()
+            return {row.slug: _config(row) for row in rows if row.kind == "live" and row.enabled and row.source_url}
 
     def _stop_worker(self, slug: str) -> None:
         worker = self.workers.pop(slug)
