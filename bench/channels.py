@@ -26,6 +26,7 @@ from airwave.channels.supervisor import Supervisor
 from airwave.config import load_settings
 from airwave.media.ffmpeg import find_ffmpeg
 from airwave.runtime import Runtime, open_runtime
+from bench.serving import _free_port
 from bench.table import Row
 
 SEGMENT = 2.0
@@ -216,15 +217,6 @@ def _rss(pid: int) -> float:
     except OSError:
         pass
     return 0.0
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 if __name__ == "__main__":

@@ -97,7 +97,7 @@ def serve(data: Path) -> Iterator[str]:
     server = subprocess.Popen(argv, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base, server, time.monotonic() + 30)
+        wait_until_up(base, server, time.monotonic() + 30)
         yield base
     finally:
         server.terminate()
@@ -117,7 +117,8 @@ def free_port() -> int:
         return port
 
 
-def _wait_until_up(base: str, server: subprocess.Popen[bytes], deadline: float) -> None:
+def wait_until_up(base: str, server: subprocess.Popen[bytes], deadline: float) -> None:
+    """Poll ``/healthz`` until the server answers; fail with its stderr if it exits first."""
     while time.monotonic() < deadline:
         if server.poll() is not None:
             assert server.stderr is not None

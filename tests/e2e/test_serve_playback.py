@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,30 +16,11 @@ from airwave.accounts.users import create_user
 from airwave.config import load_settings
 from airwave.delivery.keys import decrypt
 from airwave.runtime import open_runtime
+from tests.e2e.portal import free_port, wait_until_up
 from tests.web.sample import publish, sample_dir
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "password123"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_until_up(base: str, server: subprocess.Popen[bytes], deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"airwave serve exited with {server.returncode}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)  # polling interval, bounded by the deadline
-    raise AssertionError("airwave serve did not answer /healthz within the deadline")
 
 
 @pytest.fixture
