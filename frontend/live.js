@@ -2,7 +2,7 @@
 // the live edge, zaps to the previous or next channel, and ends the session when the viewer leaves.
 import Hls from "hls.js";
 
-import { api } from "./api.js";
+import { api, sentence } from "./api.js";
 import { bindHlsTracks } from "./player/tracks.js";
 
 const BEHIND_SECONDS = 10; // further than this from the live edge, LIVE is a button that jumps back
@@ -145,11 +145,6 @@ class LivePlayer {
     this.root.dataset.state = "error";
     this.hls?.stopLoad();
   }
-}
-
-function sentence(text) {
-  const trimmed = String(text).trim();
-  return trimmed.charAt(0).toUpperCase() + trimmed.slice(1) + (/[.!?]$/.test(trimmed) ? "" : ".");
 }
 
 const root = document.querySelector("[data-live-player]");

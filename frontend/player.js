@@ -2,7 +2,7 @@
 // and ends the session when the viewer leaves.
 import Hls from "hls.js";
 
-import { api } from "./api.js";
+import { api, sentence } from "./api.js";
 import { bindControls } from "./player/controls.js";
 import { loadThumbnails } from "./player/thumbnails.js";
 import { bindHlsTracks, bindNativeTracks } from "./player/tracks.js";
@@ -129,11 +129,6 @@ class Player {
     this.root.dataset.state = "error";
     this.hls?.stopLoad();
   }
-}
-
-function sentence(text) {
-  const trimmed = String(text).trim();
-  return trimmed.charAt(0).toUpperCase() + trimmed.slice(1) + (/[.!?]$/.test(trimmed) ? "" : ".");
 }
 
 const root = document.querySelector("[data-player]");
