@@ -122,3 +122,32 @@ def test_admin_billing_pages(client: TestClient, admin: Account, viewer: Account
     revenue = client.get("/admin/revenue", headers=cookie_free).text
     assert revenue.count('<svg class="chart"') == 3
     assert "Mark paid" in revenue
+    assert f'<a href="/admin/subscribers/{viewer.id}">{viewer.email}</a>' in revenue  # who owes it, by name
+
+
+def test_support_reads_billing_but_cannot_change_prices(
+    client: TestClient, admin: Account, viewer: Account, runtime: Runtime
+) -> None:
+    support = make_account(runtime, "support@example.org", "support")
+    assert client.post("/api/v1/billing/plans", json=STANDARD, headers=admin.auth).status_code == 201
+    client.post("/api/v1/me/subscription", json={"plan": "standard"}, headers=viewer.auth)
+    (invoice,) = client.get("/api/v1/billing/invoices", headers=support.auth).json()  # support may look
+    assert [p["price"] for p in client.get("/api/v1/billing/plans", headers=support.auth).json()] == [999]
+    cheaper = {**STANDARD, "price": "0.99"}
+    refusals = [
+        client.put("/api/v1/billing/plans/standard", json=cheaper, headers=support.auth),
+        client.post("/api/v1/billing/plans", json={**cheaper, "slug": "cheap"}, headers=support.auth),
+        client.delete("/api/v1/billing/plans/standard", headers=support.auth),
+        client.post(
+            "/api/v1/billing/packages",
+            json={"slug": "sports", "name": "Sports", "addon": True, "price": "1"},
+            headers=support.auth,
+        ),
+        client.post("/api/v1/billing/vouchers", json={"kind": "percent", "value": 100}, headers=support.auth),
+        client.post(f"/api/v1/billing/invoices/{invoice['id']}/paid", json={}, headers=support.auth),
+        client.post("/admin/plans", headers=support.auth, data={"slug": "standard", "name": "S", "price": "0.99"}),
+    ]
+    assert [r.status_code for r in refusals] == [403] * len(refusals)
+    assert "admin" in refusals[0].json()["error"]["message"]
+    assert [p["price"] for p in client.get("/api/v1/plans").json()] == [999]  # nothing changed
+    assert client.get("/api/v1/billing/invoices", headers=admin.auth).json()[0]["status"] == "open"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -14,7 +13,8 @@ from sqlalchemy import func, select
 
 from airwave.billing.invoices import list_invoices
 from airwave.billing.plans import get_plan
-from airwave.billing.providers.stripe import StripeProvider, process, verify
+from airwave.billing.providers.stripe import StripeProvider
+from airwave.billing.providers.stripe_webhooks import process, verify
 from airwave.billing.subscriptions import current_subscription
 from airwave.clock import FakeClock
 from airwave.errors import BadRequest
@@ -22,6 +22,7 @@ from airwave.runtime import Runtime
 from airwave.store.billing import ProviderEvent
 from airwave.store.tables import User
 from tests.billing.conftest import add_plan, add_user
+from tests.billing.fake_stripe import fake_stripe
 
 SECRET = "whsec_test_secret"
 T0 = 1_800_000_000
@@ -113,39 +114,68 @@ def test_payment_failed_then_paid(runtime: Runtime, clock: FakeClock) -> None:
         assert int(sub.period_end.timestamp()) == T0 + 2 * month
 
 
-class FakeStripeApi(stripe.HTTPClient):
-    """Answers stripe's client from memory: records requests, returns a Checkout Session."""
-
-    name = "fake"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests: list[tuple[str, str, Any]] = []
-
-    def request(
-        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None, *, _usage: Any = None
-    ) -> tuple[str, int, Mapping[str, str]]:
-        self.requests.append((method, url, post_data))
-        body = {"id": "cs_test_1", "object": "checkout.session", "url": "https://checkout.stripe.test/c/cs_test_1"}
-        return json.dumps(body), 200, {"request-id": "req_1"}
-
-    def close(self) -> None:
-        pass
-
-
 def test_checkout_session_through_the_stripe_client(runtime: Runtime) -> None:
     user = add_user(runtime)
     add_plan(runtime, trial_days=7)
-    api = FakeStripeApi()
-    provider = StripeProvider(stripe.StripeClient("sk_test_123", http_client=api))
+    with fake_stripe(T0) as fake, runtime.db.session() as session:
+        provider = StripeProvider(fake.client())
+        account, plan = session.get(User, user.id), get_plan(session, "standard")
+        assert account is not None
+        urls = [
+            provider.checkout(session, account, plan, success_url="http://tv.test/account",
+                              cancel_url="http://tv.test/plans").url
+            for _ in range(2)
+        ]  # fmt: skip
+    assert urls == ["https://pay.test/cs_2", "https://pay.test/cs_3"]
+    (price,) = fake.prices.values()  # created once, found by its lookup key the second time
+    assert (price["unit_amount"], price["currency"], price["metadata"]) == (999, "eur", {"plan": "standard"})
+    sessions = [form for method, path, form in fake.requests if path == "/v1/checkout/sessions"]
+    assert len(sessions) == 2
+    assert sessions[0]["mode"] == "subscription"
+    assert sessions[0]["line_items[0][price]"] == price["id"]
+    assert sessions[0]["subscription_data[trial_period_days]"] == "7"
+    assert sessions[0]["subscription_data[metadata][user_id]"] == str(user.id)
+
+
+def test_stripe_renewal_failure_grace_expiry_and_coming_back(runtime: Runtime, clock: FakeClock) -> None:
+    """Stripe bills; our scheduler still ends access when no payment arrives within the grace period."""
+    from airwave.accounts.entitlements import Content, check_playback
+    from airwave.billing.scheduler import advance
+    from tests.billing.conftest import GRACE
+
+    def watch() -> str:
+        with runtime.db.session() as session:
+            decision = check_playback(session, session.get(User, user.id), Content(title_id=None), clock)  # type: ignore[arg-type]
+            return "ok" if decision else decision.reason
+
+    def tick(seconds: float) -> list[str]:
+        clock.advance(seconds)
+        with runtime.db.session() as session:
+            return advance(session, clock.now(), GRACE)
+
+    user = add_user(runtime)
+    add_plan(runtime)
+    month, start = 30 * 86400, int(clock.now().timestamp())
+    deliver(runtime, clock, event("e1", "invoice.paid", start, invoice_obj("in_1", user, start, start + month)))
+    assert watch() == "ok"
+    assert any("awaits renewal" in line for line in tick(month))  # the period ended; Stripe has not said yet
+    renewal = invoice_obj("in_2", user, start + month, start + 2 * month)
+    deliver(runtime, clock, event("e2", "invoice.payment_failed", start + month + 60, renewal))
     with runtime.db.session() as session:
-        checkout = provider.checkout(
-            session, session.get(User, user.id), get_plan(session, "standard"),  # type: ignore[arg-type]
-            success_url="http://tv.test/account", cancel_url="http://tv.test/plans",
-        )  # fmt: skip
-    assert checkout.url == "https://checkout.stripe.test/c/cs_test_1"
-    ((method, url, form),) = api.requests
-    assert (method, url) == ("post", "https://api.stripe.com/v1/checkout/sessions")
-    assert "mode=subscription" in form
-    assert "[unit_amount]=999" in form
-    assert "[trial_period_days]=7" in form
+        assert current_subscription(session, user.id).state == "past_due"  # type: ignore[union-attr]
+    assert watch() == "ok"  # grace period
+    assert any("expired" in line for line in tick(GRACE.total_seconds()))
+    assert watch().startswith("your subscription ended on ")
+    # Stripe's retry succeeds too late: the money is recorded, access stays ended (subscribe again instead).
+    late = deliver(runtime, clock, event("e3", "invoice.paid", start + month + 8 * 86400, renewal))
+    assert "paid after subscription" in late
+    with runtime.db.session() as session:
+        assert current_subscription(session, user.id).state == "expired"  # type: ignore[union-attr]
+        assert [i.status for i in list_invoices(session, user_id=user.id)] == ["paid", "paid"]
+    # Coming back through a new Checkout: a new Stripe subscription, watching again at once.
+    metadata = {"user_id": str(user.id), "plan": "standard"}
+    session_obj = {"id": "cs_2", "object": "checkout.session", "subscription": "sub_2", "metadata": metadata}
+    back = event("e4", "checkout.session.completed", start + 40 * 86400, session_obj)
+    assert "active" in deliver(runtime, clock, back)
+    assert watch() == "ok"
+    assert deliver(runtime, clock, back) == "duplicate: processed already"

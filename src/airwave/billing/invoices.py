@@ -27,8 +27,12 @@ def issue_invoice(
     subscription: Subscription | None = None,
     period: tuple[dt.datetime, dt.datetime] | None = None,
     provider: str = "manual",
+    cycle_start: dt.datetime | None = None,
 ) -> Invoice:
-    """Create an invoice from its lines; one totalling zero or less is paid at once."""
+    """Create an invoice from its lines; one totalling zero or less is paid at once.
+
+    ``cycle_start`` marks the bill of a regular period, which the database keeps unique per subscription.
+    """
     total = sum(amount for _, amount in lines)
     invoice = Invoice(
         number=f"tmp-{secrets.token_hex(6)}",
@@ -40,6 +44,7 @@ def issue_invoice(
         period_start=period[0] if period else None,
         period_end=period[1] if period else None,
         provider=provider,
+        cycle_start=cycle_start,
         created_at=now,
         paid_at=now if total <= 0 else None,
         lines=[InvoiceLine(description=text[:300], amount=amount) for text, amount in lines],
@@ -64,7 +69,11 @@ def period_lines(sub: Subscription, start: dt.datetime, end: dt.datetime) -> lis
 
 
 def bill_period(session: Session, sub: Subscription, start: dt.datetime, end: dt.datetime) -> Invoice:
-    """Start a new period for ``sub`` and invoice it: active when nothing is owed, else past due from ``start``."""
+    """Start a new period for ``sub`` and invoice it: active when nothing is owed, else past due from ``start``.
+
+    Raises:
+        IntegrityError: (at the flush) the period was invoiced already, e.g. by another worker's scheduler.
+    """
     sub.period_start, sub.period_end = start, end
     invoice = issue_invoice(
         session,
@@ -75,6 +84,7 @@ def bill_period(session: Session, sub: Subscription, start: dt.datetime, end: dt
         subscription=sub,
         period=(start, end),
         provider=sub.provider,
+        cycle_start=start,
     )
     if invoice.status == "paid":
         sub.ever_paid = True

@@ -48,9 +48,12 @@ def invoice_failed(session: Session, invoice: Invoice, now: dt.datetime, reason:
 
 
 def void_unpaid(session: Session, sub: Subscription, reason: str) -> int:
-    """Void what the subscription still owes (it ended); returns how many invoices."""
+    """Void what the subscription still owes (it ended); returns how many invoices.
+
+    A voided bill no longer holds its period, so a reactivation may bill that period anew.
+    """
     unpaid = unpaid_invoices(session, sub)
     for invoice in unpaid:
-        invoice.status = "void"
+        invoice.status, invoice.cycle_start = "void", None
         invoice.note = f"{invoice.note}\nvoided: {reason}".strip()
     return len(unpaid)

@@ -15,7 +15,11 @@ from airwave.store.billing import Plan, SubscriptionEvent
 
 @dataclass(frozen=True)
 class Month:
-    """One month: MRR and live subscribers at its end (or now), and how many subscriptions ended in it."""
+    """One month: MRR and live subscribers at its end (or now), and how many subscriptions ended in it.
+
+    ``churn_rate`` is the share of the subscriptions live at some point in the month (those at its start and
+    those started in it) that ended in it, so it stays between 0 and 1 even in a month of many short trials.
+    """
 
     month: str  # "2027-03"
     mrr: int
@@ -65,16 +69,27 @@ def revenue(session: Session, now: dt.datetime, months: int = 12, currency: str 
         while index < len(events) and events[index].at < start:
             state[events[index].subscription_id] = events[index]
             index += 1
-        live_at_start = sum(1 for e in state.values() if e.state in LIVE_STATES)
+        at_risk = {sub_id for sub_id, e in state.items() if e.state in LIVE_STATES}
         churned = 0
         while index < len(events) and events[index].at < end:
             event = events[index]
             previous = state.get(event.subscription_id)
             if event.state in ENDED_STATES and (previous is None or previous.state in LIVE_STATES):
                 churned += 1
+            if event.state in LIVE_STATES:
+                at_risk.add(event.subscription_id)
             state[event.subscription_id] = event
             index += 1
         live = [e for e in state.values() if e.state in LIVE_STATES]
-        rate = churned / live_at_start if live_at_start else 0.0
+        rate = min(1.0, churned / len(at_risk)) if at_risk else 0.0
         result.append(Month(f"{start:%Y-%m}", sum(e.mrr for e in live), len(live), churned, round(rate, 4)))
     return Revenue(currency, result)
+
+
+def month_labels(months: list[Month]) -> list[str]:
+    """Short chart labels: "Dec 25", "Jan 26", "Feb", ...: the year on the first bar and on each January."""
+    labels = []
+    for index, month in enumerate(months):
+        moment = dt.datetime.strptime(month.month, "%Y-%m")
+        labels.append(f"{moment:%b %y}" if index == 0 or moment.month == 1 else f"{moment:%b}")
+    return labels

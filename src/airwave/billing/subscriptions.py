@@ -77,31 +77,58 @@ def subscribe(
     return sub
 
 
+def change_kind(sub: Subscription, plan: Plan) -> str:
+    """How moving ``sub`` to ``plan`` takes effect: "same", "switch" (in a trial: at once, nothing to bill),
+    "upgrade" (at once, prorated) or "downgrade" (at the end of the period).
+
+    Raises:
+        Conflict: the subscription has ended.
+        BadRequest: the plans are priced in different currencies.
+    """
+    require_live(sub)
+    if plan.id == sub.plan_id:
+        return "same"
+    if plan.currency != sub.plan.currency:
+        raise BadRequest(f"{plan.name} is priced in {plan.currency}: cancel and subscribe anew to change currency")
+    if sub.state == "trialing":
+        return "switch"
+    if monthly(plan.price, plan.interval) <= monthly(sub.plan.price, sub.plan.interval):
+        return "downgrade"
+    return "upgrade"
+
+
 def change_plan(session: Session, sub: Subscription, plan: Plan, now: dt.datetime) -> Invoice | None:
     """Move ``sub`` to ``plan``: an upgrade at once (prorated invoice), a downgrade at the period end.
 
     Returns the proration invoice of an upgrade, else None.
 
     Raises:
-        Conflict: the subscription has ended, or is billed by a provider that manages plan changes itself.
+        Conflict: the subscription has ended, or is billed by a provider (``billing.changes`` asks it first).
         BadRequest: the plans are priced in different currencies.
     """
-    _require_live(sub)
-    if plan.id == sub.plan_id:
-        sub.next_plan_id = None
-        return None
-    if plan.currency != sub.plan.currency:
-        raise BadRequest(f"{plan.name} is priced in {plan.currency}: cancel and subscribe anew to change currency")
-    if sub.state == "trialing":
-        _switch(session, sub, plan, now, f"trial moved to {plan.name}")
-        return None
-    if monthly(plan.price, plan.interval) <= monthly(sub.plan.price, sub.plan.interval):
-        sub.next_plan_id = plan.id
-        log(session, sub, now, f"downgrade to {plan.name} on {long_date(sub.period_end)}")
-        return None
-    if sub.provider != "manual":
+    kind = change_kind(sub, plan)
+    if kind == "upgrade" and sub.provider != "manual":
         raise Conflict("this subscription is billed by Stripe: change the plan in the payment portal")
-    return _upgrade(session, sub, plan, now)
+    if kind == "upgrade":
+        return _upgrade(session, sub, plan, now)
+    apply_change(session, sub, plan, now, kind)
+    return None
+
+
+def apply_change(session: Session, sub: Subscription, plan: Plan, now: dt.datetime, kind: str) -> None:
+    """Record a plan change that needs no invoice from us: a trial's or a due downgrade ("switch"), a pending
+    downgrade, or an upgrade the provider has billed.
+    """
+    if kind == "same":
+        sub.next_plan, sub.next_plan_id = None, None
+    elif kind == "downgrade":
+        if sub.next_plan_id != plan.id:
+            sub.next_plan, sub.next_plan_id = plan, plan.id
+            log(session, sub, now, f"downgrade to {plan.name} on {long_date(sub.period_end)}")
+    elif kind == "upgrade":
+        _switch(session, sub, plan, now, f"upgraded from {sub.plan.name}")
+    else:
+        _switch(session, sub, plan, now, f"moved to {plan.name}")
 
 
 def _upgrade(session: Session, sub: Subscription, plan: Plan, now: dt.datetime) -> Invoice:
@@ -127,7 +154,7 @@ def _upgrade(session: Session, sub: Subscription, plan: Plan, now: dt.datetime) 
 
 
 def _switch(session: Session, sub: Subscription, plan: Plan, now: dt.datetime, note: str) -> None:
-    sub.plan, sub.plan_id, sub.next_plan_id = plan, plan.id, None
+    sub.plan, sub.plan_id, sub.next_plan, sub.next_plan_id = plan, plan.id, None, None
     log(session, sub, now, note)
 
 
@@ -137,7 +164,7 @@ def cancel(session: Session, sub: Subscription, now: dt.datetime, *, immediately
     Raises:
         Conflict: the subscription has ended already.
     """
-    _require_live(sub)
+    require_live(sub)
     if immediately or sub.state == "past_due":
         void_unpaid(session, sub, "subscription cancelled")
         set_state(session, sub, "cancelled", now, "cancelled")
@@ -152,8 +179,8 @@ def resume(session: Session, sub: Subscription, now: dt.datetime) -> None:
     Raises:
         Conflict: the subscription has ended (reactivate it instead).
     """
-    _require_live(sub)
-    sub.cancel_at_period_end, sub.next_plan_id = False, None
+    require_live(sub)
+    sub.cancel_at_period_end, sub.next_plan, sub.next_plan_id = False, None, None
     log(session, sub, now, "resumed")
 
 
@@ -170,7 +197,7 @@ def reactivate(session: Session, sub: Subscription, now: dt.datetime, plan: Plan
         raise Conflict("the account has another live subscription")
     if plan is not None:
         sub.plan, sub.plan_id = plan, plan.id
-    sub.cancel_at_period_end, sub.next_plan_id, sub.trial_end = False, None, None
+    sub.cancel_at_period_end, sub.next_plan, sub.next_plan_id, sub.trial_end = False, None, None, None
     sub.provider, sub.provider_ref = "manual", None
     return bill_period(session, sub, now, add_interval(now, sub.plan.interval))
 
@@ -182,7 +209,7 @@ def add_addon(session: Session, sub: Subscription, package: Package, now: dt.dat
         BadRequest: the package is not an add-on or is priced in another currency.
         Conflict: the subscription has ended or has the add-on already.
     """
-    _require_live(sub)
+    require_live(sub)
     if not package.addon:
         raise BadRequest(f"{package.name} is not an add-on: it can only come with a plan")
     if package.currency != sub.plan.currency:
@@ -210,6 +237,11 @@ def remove_addon(session: Session, sub: Subscription, package: Package, now: dt.
     log(session, sub, now, f"removed {package.name}")
 
 
-def _require_live(sub: Subscription) -> None:
+def require_live(sub: Subscription) -> None:
+    """Refuse changes to an ended subscription.
+
+    Raises:
+        Conflict: it has ended.
+    """
     if sub.state in ENDED_STATES:
         raise Conflict(f"this subscription is {sub.state}: reactivate it first")

@@ -116,6 +116,8 @@ class Invoice(Base):
     """A bill for one period (or a proration); paid by the provider or marked paid by an admin."""
 
     __tablename__ = "invoices"
+    # A regular period is invoiced once per subscription, whichever worker or server renews it.
+    __table_args__ = (UniqueConstraint("subscription_id", "cycle_start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
@@ -128,6 +130,7 @@ class Invoice(Base):
     period_end: Mapped[dt.datetime | None]
     provider: Mapped[str] = mapped_column(String(10), default="manual")
     provider_ref: Mapped[str | None] = mapped_column(String(120), unique=True)
+    cycle_start: Mapped[dt.datetime | None]  # start of the regular period billed; None for prorations and voids
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime]
     paid_at: Mapped[dt.datetime | None]

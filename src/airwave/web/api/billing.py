@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from airwave.billing import changes, subscriptions, vouchers
 from airwave.billing import packages as packages_service
 from airwave.billing import plans as plans_service
-from airwave.billing import subscriptions, vouchers
 from airwave.billing.invoices import get_invoice, list_invoices
 from airwave.billing.money import parse_amount
 from airwave.billing.packages import PackageSpec
 from airwave.billing.plans import PlanSpec
-from airwave.billing.providers import PaymentProvider
-from airwave.billing.providers.manual import ManualProvider, mark_paid
-from airwave.billing.providers.stripe import StripeProvider, process, verify
+from airwave.billing.providers.manual import mark_paid
+from airwave.billing.providers.stripe_webhooks import process, verify
 from airwave.billing.revenue import revenue
 from airwave.errors import Conflict, NotFound
 from airwave.store.billing import Subscription
 from airwave.web.api.billing_convert import invoice_out, package_out, plan_out, subscription_out, voucher_out
+from airwave.web.api.billing_providers import provider_for, stripe_for
 from airwave.web.api.billing_schemas import (
     AccountBillingOut,
     CheckoutOut,
@@ -33,6 +33,7 @@ from airwave.web.api.billing_schemas import (
     PlanCreate,
     PlanIn,
     PlanOut,
+    PortalOut,
     RevenueOut,
     RevenuePoint,
     VoucherIn,
@@ -58,16 +59,6 @@ def package_spec(body: PackageIn) -> PackageSpec:
         addon=body.addon, price=parse_amount(body.price, body.currency), currency=body.currency,
         interval=body.interval, description=body.description,
     )  # fmt: skip
-
-
-def provider_for(request: Request) -> PaymentProvider:
-    """Stripe when a secret key is configured, else the manual provider (invoices an admin marks paid)."""
-    runtime = get_runtime(request)
-    key = runtime.settings.stripe_secret_key
-    override: PaymentProvider | None = getattr(request.app.state, "payment_provider", None)
-    if override is not None:
-        return override
-    return StripeProvider.from_key(key) if key else ManualProvider(runtime.clock)
 
 
 @router.get("/plans")
@@ -103,25 +94,29 @@ def choose_plan(body: ChoosePlanIn, request: Request, user: ApiUser, session: Db
 
 @router.post("/me/subscription/plan", responses=errors(400, 401, 404, 409, 422))
 def change_my_plan(body: ChoosePlanIn, request: Request, user: ApiUser, session: DbSession) -> AccountBillingOut:
-    """Change plan: an upgrade at once (a prorated invoice), a downgrade at the end of the period."""
+    """Change plan: an upgrade at once (prorated: our invoice, or Stripe charges the card), a downgrade at the
+    end of the period."""
     sub = _my_subscription(session, user.id)
-    subscriptions.change_plan(
-        session, sub, plans_service.get_plan(session, body.plan), get_runtime(request).clock.now()
-    )
+    plan = plans_service.get_plan(session, body.plan)
+    if not plan.public and user.role != "admin":
+        raise NotFound(f"no plan {body.plan!r}")
+    changes.change_plan(session, sub, plan, get_runtime(request).clock.now(), stripe_for(request))
     return my_billing(request, user, session)
 
 
 @router.post("/me/subscription/cancel", responses=errors(401, 404, 409))
 def cancel_mine(request: Request, user: ApiUser, session: DbSession) -> AccountBillingOut:
     """Cancel at the end of the paid period (watching goes on until then)."""
-    subscriptions.cancel(session, _my_subscription(session, user.id), get_runtime(request).clock.now())
+    sub = _my_subscription(session, user.id)
+    changes.cancel(session, sub, get_runtime(request).clock.now(), stripe_for(request))
     return my_billing(request, user, session)
 
 
 @router.post("/me/subscription/resume", responses=errors(401, 404, 409))
 def resume_mine(request: Request, user: ApiUser, session: DbSession) -> AccountBillingOut:
     """Undo a cancellation or a pending downgrade before the period ends."""
-    subscriptions.resume(session, _my_subscription(session, user.id), get_runtime(request).clock.now())
+    sub = _my_subscription(session, user.id)
+    changes.resume(session, sub, get_runtime(request).clock.now(), stripe_for(request))
     return my_billing(request, user, session)
 
 
@@ -130,6 +125,16 @@ def reactivate_mine(request: Request, user: ApiUser, session: DbSession) -> Acco
     """Start an ended subscription again from now; its first period is invoiced."""
     subscriptions.reactivate(session, _my_subscription(session, user.id), get_runtime(request).clock.now())
     return my_billing(request, user, session)
+
+
+@router.post("/me/subscription/portal", responses=errors(401, 404, 409))
+def billing_portal(request: Request, user: ApiUser, session: DbSession) -> PortalOut:
+    """A Stripe Billing Portal link (card, invoices, plan) for a subscription paid through Stripe."""
+    sub = _my_subscription(session, user.id)
+    stripe = stripe_for(request)
+    if sub.provider != "stripe" or stripe is None:
+        raise Conflict("your subscription is not paid by card through Stripe: your invoices are on your account page")
+    return PortalOut(url=stripe.portal_url(sub, f"{site_url(request)}/account"))
 
 
 @router.post("/me/subscription/redeem", responses=errors(401, 404, 409, 422))

@@ -124,6 +124,10 @@ class CheckoutOut(Model):
     provider: Literal["manual", "stripe"]
 
 
+class PortalOut(Model):
+    url: str = Field(description="The Stripe Billing Portal page; it returns to the account page.")
+
+
 class CodeIn(Model):
     code: str
 
@@ -162,7 +166,7 @@ class RevenuePoint(Model):
     mrr: int
     subscribers: int
     churned: int
-    churn_rate: float = Field(description="Churned / subscribers at the start of the month (0..1).")
+    churn_rate: float = Field(description="Churned / subscriptions live in the month (at its start or since), 0..1.")
 
 
 class RevenueOut(Model):

@@ -8,14 +8,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form
 from sqlalchemy import select
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from airwave.accounts.logins import token_hash
 from airwave.accounts.users import change_password, update_profile
+from airwave.billing import changes
+from airwave.billing.money import long_date
+from airwave.billing.subscriptions import current_subscription
 from airwave.delivery.playback import end_session
-from airwave.errors import BadRequest, NotFound
+from airwave.errors import BadRequest, ClientError, NotFound
 from airwave.store.tables import AuthToken, User
 from airwave.web import deps
+from airwave.web.api.billing_providers import stripe_for
 from airwave.web.media import playback_of
 from airwave.web.pages.account_view import account_page
 from airwave.web.pages.rendering import redirect, render
@@ -86,6 +90,51 @@ def stop_stream(request: Request, user: Member, session_id: str) -> Response:
     return redirect(request, "/account", "The stream is stopped.")
 
 
+@router.post("/account/subscription/cancel")
+def cancel_subscription(request: Request, user: Member) -> Response:
+    """Cancel at the end of the paid period (at once when payment is overdue)."""
+    runtime = deps.get_runtime(request)
+    try:
+        with runtime.db.session() as session:
+            sub = _live_subscription(session, user)
+            changes.cancel(session, sub, runtime.clock.now(), stripe_for(request))
+            until = long_date(sub.period_end) if sub.cancel_at_period_end else ""
+    except ClientError as exc:
+        return redirect(request, "/account", _sentence(exc.message), "error")
+    if until:
+        return redirect(request, "/account", f"Cancelled. You can watch until {until}; nothing more is charged.")
+    return redirect(request, "/account", "Cancelled. Nothing more is charged.")
+
+
+@router.post("/account/subscription/resume")
+def resume_subscription(request: Request, user: Member) -> Response:
+    """Undo a pending cancellation or downgrade."""
+    runtime = deps.get_runtime(request)
+    try:
+        with runtime.db.session() as session:
+            sub = _live_subscription(session, user)
+            changes.resume(session, sub, runtime.clock.now(), stripe_for(request))
+            message = f"You keep {sub.plan.name}; it renews on {long_date(sub.period_end)}."
+    except ClientError as exc:
+        return redirect(request, "/account", _sentence(exc.message), "error")
+    return redirect(request, "/account", message)
+
+
+@router.post("/account/billing-portal")
+def billing_portal(request: Request, user: Member) -> Response:
+    """Off to Stripe's billing portal (card, receipts, plan); it comes back to this page."""
+    stripe = stripe_for(request)
+    try:
+        with deps.get_runtime(request).db.session() as session:
+            sub = _live_subscription(session, user)
+            if stripe is None or sub.provider != "stripe":
+                return redirect(request, "/account", "Your invoices are listed on this page.", "info")
+            url = stripe.portal_url(sub, f"{deps.site_url(request)}/account")
+    except ClientError as exc:
+        return redirect(request, "/account", _sentence(exc.message), "error")
+    return RedirectResponse(url, status_code=303)
+
+
 @router.post("/account/iptv/regenerate")
 def regenerate_iptv(request: Request, user: Member) -> Response:
     """New IPTV links; the old ones stop working (apps must be given the new playlist URL)."""
@@ -112,6 +161,18 @@ def _own(session: Any, user: User) -> User:
     if account is None:
         raise NotFound("this account no longer exists")
     return account
+
+
+def _live_subscription(session: Any, user: User) -> Any:
+    """The account's subscription.
+
+    Raises:
+        NotFound: it never subscribed.
+    """
+    sub = current_subscription(session, user.id)
+    if sub is None:
+        raise NotFound("you have no subscription: choose a plan first")
+    return sub
 
 
 def _sentence(message: str) -> str:

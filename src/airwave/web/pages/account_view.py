@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from airwave.accounts.logins import token_hash
 from airwave.billing.invoices import list_invoices
-from airwave.billing.money import format_amount, long_date
+from airwave.billing.money import format_amount, long_date, percent_of
 from airwave.billing.subscriptions import current_subscription
 from airwave.channels import iptv
 from airwave.store.billing import Invoice, Subscription
@@ -30,12 +30,17 @@ INVOICE_LABELS = {"open": "Pending payment", "paid": "Paid", "failed": "Payment 
 
 @dataclass(frozen=True)
 class PlanView:
+    """The subscription in words, and which buttons make sense for it."""
+
     name: str
     state: str
     label: str
     price: str
     next_bill: str
     note: str
+    can_cancel: bool = False  # live and not cancelling yet
+    resume: str = ""  # the button that undoes a pending cancellation or downgrade
+    portal: bool = False  # paid by card through Stripe: card and invoices in Stripe's billing portal
 
 
 @dataclass(frozen=True)
@@ -91,18 +96,33 @@ def plan_view(sub: Subscription | None) -> PlanView | None:
         return None
     plan = sub.plan
     price = f"{format_amount(plan.price, plan.currency)} / {plan.interval}"
+    portal = sub.provider == "stripe" and sub.provider_ref is not None
     if sub.state in ("cancelled", "expired"):
         ended = sub.ended_at or sub.period_end
         return PlanView(plan.name, sub.state, STATE_LABELS[sub.state], price, "", f"Ended on {long_date(ended)}")
     if sub.cancel_at_period_end:
         note, next_bill = f"Cancelled: you can watch until {long_date(sub.period_end)}", ""
     else:
-        next_bill = long_date(sub.period_end)
-        note = f"Changes to {sub.next_plan.name} on {next_bill}" if sub.next_plan is not None else ""
+        next_bill = f"{format_amount(next_bill_amount(sub), plan.currency)} on {long_date(sub.period_end)}"
+        changes_on = long_date(sub.period_end)
+        note = f"Changes to {sub.next_plan.name} on {changes_on}" if sub.next_plan is not None else ""
     label = STATE_LABELS.get(sub.state, sub.state)
     if sub.state == "past_due" and not sub.ever_paid:
         label = "Awaiting first payment"
-    return PlanView(plan.name, sub.state, label, price, next_bill, note)
+    resume = "Keep my subscription" if sub.cancel_at_period_end else ""
+    resume = resume or (f"Stay on {plan.name}" if sub.next_plan is not None else "")
+    return PlanView(
+        plan.name, sub.state, label, price, next_bill, note,
+        can_cancel=not sub.cancel_at_period_end, resume=resume, portal=portal,
+    )  # fmt: skip
+
+
+def next_bill_amount(sub: Subscription) -> int:
+    """What the next renewal will charge: the plan it renews on (after a pending downgrade), add-ons, and a
+    voucher's discount."""
+    plan = sub.next_plan or sub.plan
+    total = plan.price + sum(addon.price for addon in sub.addons)
+    return total - percent_of(total, sub.discount_percent)
 
 
 def invoice_row(invoice: Invoice) -> InvoiceRow:

@@ -14,17 +14,20 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from airwave.billing import changes
 from airwave.billing.history import LIVE_STATES
 from airwave.billing.invoices import list_invoices
 from airwave.billing.money import format_amount, long_date
 from airwave.billing.plans import find_plan, list_plans
+from airwave.billing.providers import PaymentProvider
 from airwave.billing.providers.manual import ManualProvider
-from airwave.billing.providers.stripe import StripeProvider
-from airwave.billing.subscriptions import change_plan, current_subscription
+from airwave.billing.subscriptions import current_subscription
 from airwave.billing.vouchers import redeem
 from airwave.errors import ClientError
+from airwave.store.billing import Plan, Subscription
 from airwave.store.tables import User
 from airwave.web import deps
+from airwave.web.api.billing_providers import stripe_for
 from airwave.web.pages.rendering import redirect, render
 
 router = APIRouter(dependencies=[Depends(deps.check_csrf)])
@@ -59,10 +62,9 @@ def choose_plan(
                 return _page(request, session, user, {"plan": plan}, "Choose one of the plans.", status=400)
             sub = current_subscription(session, user.id)
             if sub is not None and sub.state in LIVE_STATES:
-                change_plan(session, sub, chosen, runtime.clock.now())
-                return redirect(request, "/account", f"Your plan is now {chosen.name} (or will be at renewal).")
-            key = runtime.settings.stripe_secret_key
-            provider = StripeProvider.from_key(key) if method == "card" and key else ManualProvider(runtime.clock)
+                return redirect(request, "/account", _changed(session, request, sub, chosen))
+            card = stripe_for(request) if method == "card" else None
+            provider: PaymentProvider = card or ManualProvider(runtime.clock)
             done = provider.checkout(
                 session, account, chosen, success_url=f"{base}/signup/done", cancel_url=f"{base}/signup/plan"
             )
@@ -71,6 +73,18 @@ def choose_plan(
         with runtime.db.session() as session:
             form = {"plan": plan, "method": method, "voucher": voucher}
             return _page(request, session, user, form, exc.message[:1].upper() + exc.message[1:] + ".", 400)
+
+
+def _changed(session: Session, request: Request, sub: Subscription, plan: Plan) -> str:
+    """Change a live subscription's plan; what happened, as a sentence for the account page."""
+    was, now = sub.plan.name, deps.get_runtime(request).clock.now()
+    invoice = changes.change_plan(session, sub, plan, now, stripe_for(request))
+    if sub.plan.id != plan.id:
+        return f"You stay on {was} until {long_date(sub.period_end)}, then move to {plan.name}."
+    if invoice is not None and invoice.status != "paid":
+        amount = format_amount(invoice.total, invoice.currency)
+        return f"Your plan is now {plan.name}. Invoice {invoice.number} of {amount} covers the rest of this period."
+    return f"Your plan is now {plan.name}."
 
 
 @router.get("/signup/done")
@@ -90,7 +104,6 @@ def done(request: Request, user: Member) -> Response:
 def _page(
     request: Request, session: Session, user: User, form: dict[str, str], error: str, status: int = 200
 ) -> Response:
-    runtime = deps.get_runtime(request)
     plans = list_plans(session, public_only=True)
     sub = current_subscription(session, user.id)
     live = sub if sub is not None and sub.state in LIVE_STATES else None
@@ -98,6 +111,6 @@ def _page(
     context = {
         "plans": plans, "prices": {p.id: format_amount(p.price, p.currency) for p in plans}, "current": live,
         "chosen": chosen, "method": form.get("method", "invoice"), "voucher": form.get("voucher", ""),
-        "card": bool(runtime.settings.stripe_secret_key), "error": error,
+        "card": stripe_for(request) is not None, "error": error,
     }  # fmt: skip
     return render(request, "signup_plan.html", context, status=status)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
 from airwave.billing.invoices import list_invoices
 from airwave.billing.money import format_amount
-from airwave.billing.revenue import revenue
+from airwave.billing.revenue import month_labels, revenue
+from airwave.store.tables import User
 from airwave.web import deps
 from airwave.web.pages.admin.revenue_charts import bars
 from airwave.web.pages.rendering import render
@@ -26,7 +28,7 @@ def revenue_page(request: Request, months: int = 12) -> Response:
         open_invoices = list_invoices(session, status="open", limit=20)
         failed = list_invoices(session, status="failed", limit=20)
         currency = report.currency
-        labels = [m.month[2:] if i else m.month for i, m in enumerate(report.months)]
+        labels = month_labels(report.months)
         charts = [
             bars("Monthly recurring revenue", labels, [m.mrr for m in report.months],
                  lambda v: format_amount(int(v), currency)),
@@ -34,11 +36,15 @@ def revenue_page(request: Request, months: int = 12) -> Response:
             bars("Churn", labels, [m.churn_rate * 100 for m in report.months], lambda v: f"{v:.1f}%"),
         ]  # fmt: skip
         current = report.current
+        unpaid = [*failed, *open_invoices]
+        ids = {invoice.user_id for invoice in unpaid}
+        rows = session.execute(select(User.id, User.email).where(User.id.in_(ids)))
+        emails = {user_id: email for user_id, email in rows}  # noqa: C416 (rows, not pairs)
         context = {
             "section": "revenue", "charts": charts, "report": report, "months": months,
             "mrr": format_amount(current.mrr if current else 0, currency),
             "subscribers": current.subscribers if current else 0,
             "churned": current.churned if current else 0,
-            "unpaid": [*failed, *open_invoices], "format_amount": format_amount,
+            "unpaid": unpaid, "emails": emails, "format_amount": format_amount,
         }  # fmt: skip
         return render(request, "admin/revenue.html", context)
