@@ -17,17 +17,28 @@ from airwave.accounts.logins import issue_login
 from airwave.accounts.users import create_user
 from airwave.config import load_settings
 from airwave.runtime import open_runtime
+from airwave.store.tables import Title
 from tests.e2e.portal import free_port
-from tests.web.sample import publish
+from tests.web.sample import RENDITION, publish
 
 SECRET = "edge-test-secret"
 
 
-def prepare(data: Path, sample: Path, emails: tuple[str, ...] = ("viewer@example.org",)) -> tuple[int, list[str]]:
-    """Publish the sample title and create subscribers in ``data``; returns the title id and bearer tokens."""
+def prepare(
+    data: Path, sample: Path, emails: tuple[str, ...] = ("viewer@example.org",), *, marked: bool = False
+) -> tuple[int, list[str]]:
+    """Publish the sample title and create subscribers in ``data``; returns the title id and bearer tokens.
+
+    ``marked``: the title is watermarked, each segment of its rendition existing as an A and a B copy (here
+    the B copy differs from A in its last byte: what matters to delivery is which bytes a session receives).
+    """
     runtime = open_runtime(load_settings(data=data, secret_key=SECRET))
     try:
         title = publish(runtime, sample, name="Edge Film")
+        if marked:
+            with runtime.db.session() as session:
+                session.get_one(Title, title).watermark = True
+            make_variants(runtime.settings.media_dir / f"title-{title}" / RENDITION)
         tokens = []
         with runtime.db.session() as session:
             for email in emails:
@@ -36,6 +47,16 @@ def prepare(data: Path, sample: Path, emails: tuple[str, ...] = ("viewer@example
         return title, tokens
     finally:
         runtime.close()
+
+
+def make_variants(rendition: Path) -> None:
+    """Give every segment of ``rendition`` distinct ``a/`` and ``b/`` copies, as marking does."""
+    for variant in ("a", "b"):
+        (rendition / variant).mkdir()
+    for segment in sorted(rendition.glob("seg_*.m4s")):
+        body = segment.read_bytes()
+        (rendition / "a" / segment.name).write_bytes(body)
+        (rendition / "b" / segment.name).write_bytes(body[:-1] + bytes([body[-1] ^ 0xFF]))
 
 
 def airwave_env(data: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -66,14 +87,16 @@ def origin(data: Path, env: dict[str, str] | None = None) -> Iterator[str]:
 
 
 @contextmanager
-def edge(data: Path, origin_url: str, folder: Path, name: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """An nginx edge configured by ``airwave edge-config``; yields its base URL and process."""
+def edge(
+    data: Path, origin_url: str, folder: Path, name: str, *options: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """An nginx edge configured by ``airwave edge-config`` (plus ``options``); yields its base URL and process."""
     from tests.services import require_nginx
 
     nginx = require_nginx()
     port = free_port()
     conf = airwave(data, "edge-config", "--origin", origin_url, "--listen", f"127.0.0.1:{port}",
-                   "--cache-dir", str(folder), "--name", name)  # fmt: skip
+                   "--cache-dir", str(folder), "--name", name, *options)  # fmt: skip
     path = folder / "nginx.conf"
     path.write_text(conf)
     globals_ = "daemon off; user root;" if os.geteuid() == 0 else "daemon off;"

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
+import json
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import sync_playwright
 
 from airwave.delivery.tokens import Keyring, token_root
+from airwave.delivery.variants import derived_code
+from airwave.watermark.variants import variant_for
 from tests.e2e.delivery_stack import SECRET, airwave, edge, metric, origin, prepare, stop, wait_for
+from tests.e2e.portal import CHROMIUM_ARGS, PASSWORD, SERVER_ENV, VIEWER, make_clip
+from tests.services import require_chromium
 from tests.web.conftest import sample
+from tests.web.sample import RENDITION
 
 pytestmark = pytest.mark.e2e
 __all__ = ["sample"]  # the fixture
@@ -124,3 +131,148 @@ def _failover(base: str, session_url: str, url1: str, url2: str, nginx1: object)
     for uri in [line for line in playlist.text.splitlines() if line.endswith(".m4s")]:
         assert httpx.get(f"{backup_folder}/{uri}").status_code == 200
     wait_for(lambda: metric(base, "airwave_edge_up", edge="e1", region="default") == 0.0, 10, "e1 out of rotation")
+
+
+def _token(url: str) -> str:
+    return url.split("/p/")[1].split("/", maxsplit=1)[0]
+
+
+def _variant(token: str, segment: int) -> str:
+    """The variant the token's session must receive for ``segment`` (its code is derived, see variants.py)."""
+    fields = token.split(".")
+    session_id, count = fields[1], int(fields[3].removeprefix("w"), 36)
+    return variant_for(derived_code(token_root(SECRET), session_id, count), count, segment)
+
+
+def test_an_edge_serves_each_marked_session_its_own_variant(tmp_path: Path, sample: Path) -> None:
+    data = tmp_path / "var"
+    emails = tuple(f"viewer{i}@example.org" for i in range(6))
+    _, tokens = prepare(data, sample, emails, marked=True)
+    with origin(data, ORIGIN_ENV) as base, edge(data, base, tmp_path / "e1", "e1") as (url, _):
+        sessions = [_token(_start(base, bearer)["url"]) for bearer in tokens]
+        assert all(len(token.split(".")) == 5 for token in sessions)  # the code length rides in the token
+        # Two sessions whose codes differ at some segment, and a third with the first one's variant there.
+        number, first, second = next(
+            (n, a, b) for n in (0, 1) for a in sessions for b in sessions if _variant(a, n) < _variant(b, n)
+        )
+        third = next(t for t in sessions if t not in (first, second) and _variant(t, number) == "a")
+        path = f"/t/1/{RENDITION}/seg_{number:05d}.m4s"
+        before = _origin_fetches(base)
+        got: dict[str, set[bytes]] = {}
+        for token, state in ((first, "MISS"), (second, "MISS"), (first, "HIT"), (second, "HIT"), (third, "HIT")):
+            answer = httpx.get(f"{url}/p/{token}{path}")
+            assert (answer.status_code, answer.headers["x-cache"]) == (200, state), (token, answer.text[:200])
+            assert "x-airwave-variant" not in answer.headers  # the client does not learn its code
+            assert "private" in answer.headers["cache-control"]  # no cache past the edge may share it
+            got.setdefault(_variant(token, number), set()).add(answer.content)
+        assert {key: len(bodies) for key, bodies in got.items()} == {"a": 1, "b": 1}
+        assert got["a"] != got["b"]  # different bytes for the same URL
+        assert _origin_fetches(base) - before == 2  # each variant fetched and stored once
+        # The edge's copies are the origin's: what the session would get without the edge. The origin names the
+        # variant to its trusted proxies (the edges) alone.
+        for token in (first, second):
+            direct = httpx.get(f"{base}/p/{token}{path}")
+            assert direct.content in got[_variant(token, number)]
+            assert direct.headers["x-airwave-variant"] == _variant(token, number)
+        with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2")) as client:
+            assert "x-airwave-variant" not in client.get(f"{base}/p/{first}{path}").headers
+        # The unmarked init section is still one copy for everyone.
+        inits = [httpx.get(f"{url}/p/{token}/t/1/{RENDITION}/init.mp4") for token in (first, second)]
+        assert [answer.headers["x-cache"] for answer in inits] == ["MISS", "HIT"]
+        # Neither the code length nor the session can be changed: the signature covers both.
+        key_id, session_id, expiry, bits, signature = first.split(".")
+        for forged in (f"{key_id}.{session_id}.{expiry}.{signature}", f"{key_id}.{session_id}.{expiry}.w1.{signature}",
+                       f"{key_id}.{second.split('.')[1]}.{expiry}.{bits}.{signature}"):  # fmt: skip
+            assert httpx.get(f"{url}/p/{forged}{path}").status_code == 403
+
+
+VIDEO = "document.querySelector('video')"
+PLAYER_SELECTOR = "[data-player]"
+PLAYER = f"document.querySelector('{PLAYER_SELECTOR}')"
+
+
+def _note(segments: list[str], outcome: str, url: str) -> None:
+    if ".m4s" in url:
+        segments.append(f"{outcome} {url}")
+
+
+@pytest.mark.browser
+def test_a_browser_keeps_playing_through_the_other_edge_when_its_edge_dies(tmp_path: Path) -> None:
+    executable = require_chromium()
+    data = tmp_path / "var"
+    clip = make_clip(tmp_path / "clip.mp4", seconds=60)
+    airwave(data, "user", "add", VIEWER, "--password", PASSWORD, env=SERVER_ENV)
+    ingested = airwave(data, "ingest", str(clip), "--title", "Long Film", "--json", env=SERVER_ENV)
+    title = json.loads(ingested.strip().splitlines()[-1])["id"]
+    with (
+        origin(data, {**ORIGIN_ENV, **SERVER_ENV}) as base,
+        edge(data, base, tmp_path / "e1", "e1") as (url1, nginx1),
+        edge(data, base, tmp_path / "e2", "e2") as (url2, nginx2),
+        sync_playwright() as playwright,
+    ):
+        airwave(data, "edge", "add", "e1", "--url", url1)
+        airwave(data, "edge", "add", "e2", "--url", url2)
+        for name in ("e1", "e2"):
+            wait_for(lambda n=name: metric(base, "airwave_edge_up", edge=n, region="default") == 1.0, 20, name)
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        page = browser.new_context(base_url=base).new_page()
+        # A viewer's line, not loopback: the player buffers a few seconds ahead, not the whole film at once.
+        network = page.context.new_cdp_session(page)
+        network.send("Network.enable")
+        line = {"offline": False, "latency": 20, "downloadThroughput": 200_000, "uploadThroughput": -1}
+        network.send("Network.emulateNetworkConditions", line)
+        segments: list[str] = []  # every segment request, in order: "ok <url>" or "failed <url>"
+        page.on("requestfinished", lambda request: _note(segments, "ok", request.url))
+        page.on("requestfailed", lambda request: _note(segments, "failed", request.url))
+        page.goto("/login")
+        page.fill("#email", VIEWER)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/")
+        page.goto(f"/watch/{title}")
+        page.wait_for_function(f"{VIDEO}.currentTime > 1 && !{VIDEO}.paused", timeout=30_000)
+        playing, other = (url1, url2) if segments[0].startswith(f"ok {url1}") else (url2, url1)
+        assert all(entry.startswith(f"ok {playing}") for entry in segments), segments
+        stop(nginx1 if playing == url1 else nginx2)  # the edge dies mid-playback
+        seen = len(segments)
+        buffered = page.evaluate(f"{VIDEO}.buffered.end({VIDEO}.buffered.length - 1)")
+        assert buffered < 50, f"the player had buffered {buffered} s: nothing left to fetch after the kill"
+        # Playing on past what was buffered: what comes next must come through the surviving edge.
+        page.wait_for_function(
+            f"({VIDEO}.currentTime > {buffered + 3} && !{VIDEO}.paused) || {PLAYER}.dataset.state === 'error'",
+            timeout=60_000,
+        )
+        state = page.get_attribute(PLAYER_SELECTOR, "data-state")
+        assert state != "error", (page.inner_text("[data-role=error-message]"), segments[seen:])
+        assert any(entry.startswith(f"ok {other}") for entry in segments[seen:]), segments[seen:]
+        browser.close()
+
+
+def test_an_ip_bound_session_is_refused_and_logged_at_the_edge_from_another_address(
+    tmp_path: Path, sample: Path
+) -> None:
+    data = tmp_path / "var"
+    _, (bearer,) = prepare(data, sample)
+    with (
+        origin(data, {**ORIGIN_ENV, "AIRWAVE_BIND_SESSION_IP": "true"}) as base,
+        edge(data, base, tmp_path / "e1", "e1", "--trusted-proxy", "127.0.0.3") as (url, _),
+    ):
+        token = _token(_start(base, bearer)["url"])  # started from 127.0.0.1
+        assert token.split(".")[3].startswith("i")  # bound: the token carries the client's keyed hash
+        segment = f"{url}/p/{token}/t/1/{RENDITION}/init.mp4"
+        assert httpx.get(segment).status_code == 200
+        before = _origin_fetches(base)
+        with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2")) as elsewhere:
+            for path in (f"{RENDITION}/init.mp4", f"{RENDITION}/seg_00000.m4s", f"{RENDITION}/index.m3u8"):
+                replay = elsewhere.get(f"{url}/p/{token}/t/1/{path}")
+                assert replay.status_code == 403, path
+                assert b"ftyp" not in replay.content
+            claimed = elsewhere.get(segment, headers={"X-Forwarded-For": "127.0.0.1"})
+            assert claimed.status_code == 403  # an untrusted peer's X-Forwarded-For counts for nothing
+        with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.3")) as balancer:
+            assert balancer.get(segment, headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 200
+            assert balancer.get(segment, headers={"X-Forwarded-For": "127.0.0.2"}).status_code == 403
+        assert _origin_fetches(base) == before  # refused at the edge, before cache or origin
+        log = (tmp_path / "e1" / "error.log").read_text()
+        assert f"airwave replay: session {token.split('.')[1]}" in log
+        assert "127.0.0.2" in log

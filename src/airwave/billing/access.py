@@ -116,6 +116,10 @@ class SessionEntitlements:
         self._db, self._clock, self._ttl = db, clock, ttl
         self._cache: TTLCache[tuple[str, str | None], str | None] = TTLCache()
 
+    def cached(self, session_id: str, territory: str | None) -> tuple[bool, str | None]:
+        """``(True, refusal or None)`` while a fresh answer is cached, else ``(False, None)``; no I/O."""
+        return self._cache.get((session_id, territory))
+
     def refusal(self, session_id: str, territory: str | None) -> str | None:
         """Why the session may not go on (a reason a person can read), or None (blocking I/O)."""
         key = (session_id, territory)

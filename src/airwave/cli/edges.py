@@ -26,9 +26,19 @@ from airwave.delivery.signing import key_periods, keyring_for
 @click.option("--region", default=DEFAULT_REGION, show_default=True, help="The edge's region.")
 @click.option("--name", default=None, help="The edge's name in the registry (default: this host's name).")
 @click.option("--max-cache-size", default="10g", show_default=True, help="Largest size of the segment cache.")
+@click.option("--trusted-proxy", "trusted_proxies", multiple=True,
+              help="A load balancer (address or network) in front of the edge whose X-Forwarded-For is believed; "
+              "repeat for several.")  # fmt: skip
 @pass_context
 def edge_config(
-    context: Context, origin: str, listen: str, cache_dir: Path, region: str, name: str | None, max_cache_size: str
+    context: Context,
+    origin: str,
+    listen: str,
+    cache_dir: Path,
+    region: str,
+    name: str | None,
+    max_cache_size: str,
+    trusted_proxies: tuple[str, ...],
 ) -> None:
     """Print the nginx configuration of a caching edge for ORIGIN, and install its token module.
 
@@ -46,6 +56,7 @@ def edge_config(
         region=region,
         name=name or socket.gethostname().split(".")[0].lower(),
         max_cache_size=max_cache_size,
+        trusted_proxies=trusted_proxies,
     )
     text = render(options)
     js = install_js(options.cache_dir)

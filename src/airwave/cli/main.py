@@ -81,7 +81,7 @@ def show_settings(context: Context, markdown: bool) -> None:
 def run_server(settings: Settings) -> None:
     """Run the HTTP server in the foreground until interrupted."""
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import HTTPModes, Interfaces, RuntimeModes
 
     # Worker processes build their own settings from the environment: hand them ours.
     for name, value in settings.model_dump(exclude_none=True).items():
@@ -96,6 +96,10 @@ def run_server(settings: Settings) -> None:
         port=settings.port,
         interface=Interfaces.ASGI,
         workers=settings.workers,
+        # Plain-HTTP origins speak HTTP/1.1 (browsers use HTTP/2 only over TLS, which edges terminate); one
+        # single-threaded I/O runtime per worker process, as each worker runs on its own core.
+        http=HTTPModes.http1,
+        runtime_mode=RuntimeModes.st,
         log_level=settings.log_level,  # type: ignore[arg-type]
     ).serve()
 

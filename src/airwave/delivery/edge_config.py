@@ -10,11 +10,18 @@ What the edge does, in the order nginx applies it:
 * everything else (segments, init sections) is cached under the path *after* the token, so one copy serves
   every session; ``proxy_cache_lock`` collapses a miss storm into one origin fetch per object and
   ``proxy_cache_use_stale`` keeps serving cached objects while the origin is down;
+* a segment of a watermarked session (its token carries the code length) is cached under that path plus
+  the variant njs computes for it (code[N mod L], see :mod:`airwave.delivery.variants`): both variants are
+  stored once and each session receives its own. The origin's ``private`` is overridden only for a response
+  whose ``X-Airwave-Variant`` matches the variant in the key; any other ``private`` or ``no-store``
+  response (a live channel's marked segment, chosen by the origin alone) is passed on and never stored;
+* playback responses carry ``Access-Control-Allow-Origin: *`` (the portal's player runs on another host);
 * ``/healthz`` answers the origin's health checks and ``/edge/stats`` reports load and cache counters.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -39,6 +46,8 @@ class EdgeOptions:
     name: str = "edge"
     max_cache_size: str = "10g"
     njs_module: str = NJS_MODULE
+    # Load balancers in front of the edge whose X-Forwarded-For names the client (IP-bound tokens check it).
+    trusted_proxies: tuple[str, ...] = ()
 
 
 def origin_server(origin: str) -> str:
@@ -62,6 +71,24 @@ def listen_address(listen: str) -> str:
     return listen
 
 
+def real_ip(trusted_proxies: tuple[str, ...]) -> str:
+    """The realip directives that make ``$remote_addr`` the client behind ``trusted_proxies`` ("" for none).
+
+    Raises:
+        BadRequest: an entry that is not an address or a network.
+    """
+    lines = []
+    for entry in trusted_proxies:
+        try:
+            network = ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            raise BadRequest(f"--trusted-proxy {entry!r}: give an address or a network, e.g. 10.0.0.0/8") from None
+        lines.append(f"    set_real_ip_from {network};")
+    if lines:
+        lines += ["    real_ip_header X-Forwarded-For;", "    real_ip_recursive on;"]
+    return "\n".join(lines)
+
+
 def render(options: EdgeOptions) -> str:
     """The complete nginx.conf of an edge."""
     scheme = urlsplit(options.origin).scheme
@@ -79,6 +106,7 @@ def render(options: EdgeOptions) -> str:
         name=options.name,
         region=options.region,
         max_size=options.max_cache_size,
+        real_ip=real_ip(options.trusted_proxies),
     )
 
 
@@ -98,6 +126,8 @@ http {{
     keepalive_timeout 65;
     server_tokens off;
     access_log off;
+    # The client's address (an IP-bound token is valid from it alone), believed only from trusted proxies.
+{real_ip}
     client_body_temp_path {cache}/tmp/body;
     proxy_temp_path {cache}/tmp/proxy;
     fastcgi_temp_path {cache}/tmp/fastcgi;
@@ -111,6 +141,12 @@ http {{
 
     js_import airwave from {js};
     js_set $airwave_token_ok airwave.verify;
+    js_set $airwave_variant_js airwave.variant;
+    # Only a watermarked session's segment (a "w" field in its token) costs an njs call for its variant.
+    map $uri $airwave_variant {{
+        "~^/p/[^/.]+\\.[^/.]+\\.[^/.]+\\.w[0-9a-z]+[^/]*/t/[0-9]+/[^/]+/seg_[0-9]+\\.m4s$" $airwave_variant_js;
+        default "";
+    }}
     # The token root signs playback URLs; keep this file readable by the nginx master only.
     map "" $airwave_token_root {{ default "{root}"; }}
     map "" $airwave_key_rotation {{ default "{rotation}"; }}
@@ -122,6 +158,15 @@ http {{
     map $uri $airwave_cache_key {{
         "~^/p/[^/]+(?<airwave_object>/.*)$" $airwave_object;
         default $uri;
+    }}
+    # Store a response unless it is personal ("private" is stored only when it is the variant in the key),
+    # and never a variant under a key that names another variant or none.
+    map "$upstream_http_cache_control|$airwave_variant|$upstream_http_x_airwave_variant" $airwave_no_store {{
+        "~\\|a\\|a$" 0;
+        "~\\|b\\|b$" 0;
+        "~\\|[ab]?\\|[ab]$" 1;
+        "~*^[^|]*(private|no-store)" 1;
+        default 0;
     }}
     log_format airwave_stats '$upstream_cache_status $body_bytes_sent';
     proxy_cache_path {cache}/cache levels=1:2 keys_zone=airwave:64m max_size={max_size} inactive=7d
@@ -140,6 +185,11 @@ http {{
         proxy_set_header X-Airwave-Edge {name};
         proxy_connect_timeout 2s;
         proxy_read_timeout 20s;
+        # Players on the portal's origin fetch from edges on other hosts: the token in the path is the
+        # credential (no cookies), so any page may read what its URL grants.
+        proxy_hide_header Access-Control-Allow-Origin;
+        # Which variant a watermarked segment is: for this edge's cache alone, never for the client.
+        proxy_hide_header X-Airwave-Variant;
 
         location = /healthz {{
             default_type application/json;
@@ -157,18 +207,20 @@ http {{
             proxy_pass {scheme}://airwave_origin;
             proxy_cache off;
             proxy_buffering off;
+            add_header Access-Control-Allow-Origin "*" always;
         }}
         # Shared objects: segments and init sections, cached without the token.
         location /p/ {{
             if ($airwave_token_ok != "1") {{
                 return 403 "this playback link is not valid: start playback again\\n";
             }}
-            access_log {cache}/stats.log airwave_stats;
+            access_log {cache}/stats.log airwave_stats buffer=64k flush=1s;
             proxy_pass {scheme}://airwave_origin;
             proxy_set_header Range "";
-            proxy_ignore_headers Set-Cookie;
+            proxy_ignore_headers Set-Cookie Cache-Control Expires;
+            proxy_no_cache $airwave_no_store;
             proxy_cache airwave;
-            proxy_cache_key $airwave_cache_key;
+            proxy_cache_key "$airwave_cache_key#$airwave_variant";
             proxy_cache_valid 200 7d;
             proxy_cache_valid 404 5s;
             proxy_cache_lock on;
@@ -177,6 +229,7 @@ http {{
             proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
             proxy_cache_background_update on;
             add_header X-Cache $upstream_cache_status always;
+            add_header Access-Control-Allow-Origin "*" always;
         }}
         location / {{
             return 404;

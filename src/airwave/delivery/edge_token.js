@@ -1,12 +1,19 @@
-// Airwave edge: verify playback tokens before anything is served, and report cache counters.
+// Airwave edge: verify playback tokens before anything is served, pick watermark variants, report counters.
 // Loaded by the nginx configuration `airwave edge-config` writes (njs, libnginx-mod-http-js).
-// Token: <key id>.<session>.<expiry base 36>.<base64url HMAC-SHA256/128> over
-// "<key id>\n<session>\n<prefix>\n<expiry>"; key = HMAC-SHA256(root, "airwave-playback\0" + key id).
+// Token (airwave.delivery.tokens): <key id>.<session>.<expiry base 36>[.w<code bits>][.i<client>].<signature>,
+// the signature being base64url HMAC-SHA256/128 over the fields before it and the path prefix, joined by
+// "\n" as "<key id>\n<session>\n<prefix>\n<expiry>[\nw...][\ni...]"; key = HMAC-SHA256(root, "airwave-playback\0" + key id).
+// w: a watermarked session gets segment N as variant code[N mod bits], its code being
+// HMAC-SHA256(HMAC-SHA256(root, "airwave-watermark-code"), "<session>\n<block>") block by block
+// (airwave.delivery.variants.derived_code).
+// i: the session is bound to one client address; <client> is its keyed hash (tokens.client_tag).
 var crypto = require('crypto');
 var fs = require('fs');
 
 var PATH = /^\/p\/([^\/]+)(\/[tc]\/[^\/]+\/)/;
 var WORD = /^[0-9a-z]{1,12}$/;
+var EXTRAS = /^(\.w[0-9a-z]{1,4})?(\.i[A-Za-z0-9_-]{11})?$/;
+var SEGMENT = /^\/p\/[^\/]+\/t\/[0-9]+\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\/seg_([0-9]{1,9})\.m4s$/;
 
 function same(a, b) {
     if (a.length !== b.length) {
@@ -25,7 +32,11 @@ function verify(r) {
         return '';
     }
     var parts = match[1].split('.');
-    if (parts.length !== 4 || !WORD.test(parts[0]) || !WORD.test(parts[2])) {
+    if (parts.length < 4 || parts.length > 6 || !WORD.test(parts[0]) || !WORD.test(parts[2])) {
+        return '';
+    }
+    var extras = parts.slice(3, parts.length - 1);
+    if (!EXTRAS.test(extras.length ? '.' + extras.join('.') : '')) {
         return '';
     }
     var now = Date.now() / 1000;
@@ -40,10 +51,46 @@ function verify(r) {
     }
     var root = Buffer.from(r.variables.airwave_token_root, 'hex');
     var key = crypto.createHmac('sha256', root).update('airwave-playback\0' + parts[0]).digest();
-    var message = parts[0] + '\n' + parts[1] + '\n' + match[2] + '\n' + parts[2];
+    var message = [parts[0], parts[1], match[2], parts[2]].concat(extras).join('\n');
     var mac = crypto.createHmac('sha256', key).update(message).digest();
-    var expected = mac.slice(0, 16).toString('base64url');
-    return same(expected, parts[3]) ? '1' : '';
+    if (!same(mac.slice(0, 16).toString('base64url'), parts[parts.length - 1])) {
+        return '';
+    }
+    var bound = extras.filter(function (extra) { return extra[0] === 'i'; });
+    if (bound.length && !same(clientTag(root, r.variables.remote_addr), bound[0].slice(1))) {
+        r.warn('airwave replay: session ' + parts[1] + ' is bound to another address, refused for '
+               + r.variables.remote_addr);
+        return '';
+    }
+    return '1';
+}
+
+function clientTag(root, address) {
+    var key = crypto.createHmac('sha256', root).update('airwave-client-address').digest();
+    return crypto.createHmac('sha256', key).update(address).digest().slice(0, 8).toString('base64url');
+}
+
+// "a" or "b": the variant of this segment for a marked session's (already verified) token; "" otherwise.
+function variant(r) {
+    var segment = r.uri.match(SEGMENT);
+    if (!segment) {
+        return '';
+    }
+    var parts = r.uri.split('/')[2].split('.');
+    var marks = parts.slice(3, parts.length - 1).filter(function (extra) { return extra[0] === 'w'; });
+    if (parts.length < 5 || !marks.length) {
+        return '';
+    }
+    var bits = parseInt(marks[0].slice(1), 36);
+    if (!(bits > 0)) {
+        return '';
+    }
+    var position = Number(segment[1]) % bits;
+    var root = Buffer.from(r.variables.airwave_token_root, 'hex');
+    var key = crypto.createHmac('sha256', root).update('airwave-watermark-code').digest();
+    var block = crypto.createHmac('sha256', key).update(parts[1] + '\n' + Math.floor(position / 256)).digest();
+    var byte = block[Math.floor((position % 256) / 8)];
+    return (byte >> (7 - position % 8)) & 1 ? 'b' : 'a';
 }
 
 function stats(r) {
@@ -80,4 +127,4 @@ function stats(r) {
     }));
 }
 
-export default {verify, stats};
+export default {verify, variant, stats};

@@ -97,12 +97,34 @@ def redundant_master(master: str, backups: Sequence[str]) -> str:
     """Repeat every variant of ``master`` under each backup base URL (absolute), after the originals; pure.
 
     ``backups`` are URL prefixes ending in ``/`` that replace the master's folder, e.g.
-    ``http://edge2:8081/p/<token>/t/42/``. Players switch to a backup variant when theirs fails.
+    ``http://edge2:8081/p/<token>/t/42/``. Players switch to a backup variant when theirs fails. Alternate
+    renditions (audio, subtitles) are repeated too, in groups of their own (``GROUP-ID`` plus ``-backupN``)
+    that the backup variants name: a backup variant that shared the original audio group would keep
+    fetching its audio from the dead edge.
     """
     lines = master.rstrip("\n").split("\n")
+    media = [line for line in lines if line.startswith("#EXT-X-MEDIA:")]
     variants: list[tuple[str, str]] = []
     for index, line in enumerate(lines[:-1]):
         if line.startswith("#EXT-X-STREAM-INF:"):
             variants.append((line, lines[index + 1]))
-    extra = [f"{tag}\n{base}{uri}" for base in backups for tag, uri in variants]
+    extra: list[str] = []
+    for number, base in enumerate(backups, start=1):
+        suffix = f"-backup{number}"
+        extra += [_regroup(_rebase(line, base), suffix) for line in media]
+        extra += [f"{_regroup(tag, suffix)}\n{base}{uri}" for tag, uri in variants]
     return "\n".join([*lines, *extra]) + "\n"
+
+
+_GROUP = re.compile(r'\b(GROUP-ID|AUDIO|SUBTITLES)="([^"]*)"')
+_URI = re.compile(r'\bURI="(?![a-z]+://)([^"]*)"')
+
+
+def _regroup(tag: str, suffix: str) -> str:
+    """``tag`` with its group references (``GROUP-ID``, ``AUDIO``, ``SUBTITLES``) renamed by ``suffix``."""
+    return _GROUP.sub(lambda match: f'{match.group(1)}="{match.group(2)}{suffix}"', tag)
+
+
+def _rebase(tag: str, base: str) -> str:
+    """``tag`` with a relative ``URI`` made absolute under ``base``."""
+    return _URI.sub(lambda match: f'URI="{base}{match.group(1)}"', tag)

@@ -80,7 +80,9 @@ def start_title(
     session.flush()
     prefix = title_prefix(title.id)
     # Whole seconds, and never past the row's expiry: the token must not outlive the session.
-    token = signer.sign(row.id, prefix, int(row.expires_at.timestamp()))
+    # A watermarked title's token carries its code length (edges pick each segment's A/B copy from it), and
+    # with IP binding a keyed hash of the client's address (edges refuse every other address).
+    token = signer.sign(row.id, prefix, int(row.expires_at.timestamp()), marked=title.watermark, client=client_ip)
     return PlaybackStart(
         session_id=row.id,
         url=f"/p/{token}{prefix}master.m3u8",

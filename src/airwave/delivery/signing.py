@@ -13,6 +13,8 @@ def keyring_for(runtime: Runtime) -> Keyring:
         token_root(runtime.secret),
         rotation_seconds=settings.token_key_rotation_hours * 3600,
         lifetime_seconds=settings.playback_ttl_seconds,
+        mark_bits=settings.watermark_code_bits,
+        bind_clients=settings.bind_session_ip,
     )
 
 

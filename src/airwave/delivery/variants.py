@@ -1,17 +1,29 @@
-"""Serving a marked title's segments as each session's own A/B sequence (embedded mode: the origin decides).
+"""Serving a marked title's segments as each session's own A/B sequence, at the origin or at an edge.
 
 Playlists list neutral names (``720p/seg_00007.m4s``) for everyone. For a session of a marked rendition the
 origin resolves that name to ``720p/a/seg_00007.m4s`` or ``720p/b/...``, by bit 7 mod L of the session's
-code (:func:`airwave.watermark.variants.variant_for`); the code is drawn when the session first asks for a
-marked segment and stored, since leaks are traced days later. The variant never shows in a URL, and the
-variant files themselves cannot be requested (their paths are three levels deep, which
-:func:`~airwave.delivery.files.servable` refuses), so a client can neither see nor steer its sequence. The
-responses are ``private``: a shared cache keyed on the neutral path would hand one session's copy to all.
+code (:func:`airwave.watermark.variants.variant_for`). The variant never shows in a URL, and the variant
+files themselves cannot be requested (their paths are three levels deep, which
+:func:`~airwave.delivery.files.servable` refuses), so a client can neither see nor steer its sequence.
+
+The code is a keyed function of the session id (:func:`derived_code`: HMAC-SHA256 of the token root, which
+only origins and edges hold), stored with the session on first use since leaks are traced days later. So an
+edge, given the code length in the signed token, computes the same bit for segment N as the origin, with no
+database and no round trip, and keys its cache on the neutral path plus the variant: each variant of a
+segment is fetched and stored once and shared by every session whose code has that bit. The origin names
+the variant it served (``X-Airwave-Variant``) to trusted proxies alone (:func:`tells_variant`; a client must
+not learn its code), and the edge stores a response only when it agrees and never passes the header on. The
+responses stay ``private`` for every other cache: one keyed on the neutral path would hand one session's copy
+to all.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import hashlib
+import hmac
+import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +34,11 @@ from airwave.clock import Clock
 from airwave.delivery.lookup import TTLCache
 from airwave.store.engine import Database
 from airwave.store.watermark import WatermarkCode
-from airwave.watermark.codes import new_code
 from airwave.watermark.variants import VARIANT_NAMES, variant_for
 
 MARKED_CACHE = "private, max-age=31536000, immutable"
+VARIANT_HEADER = "X-Airwave-Variant"
+_BLOCK_BITS = 256  # one HMAC-SHA256 output
 _SEGMENT = re.compile(r"^([A-Za-z0-9_-][A-Za-z0-9._-]{0,63})/(seg_(\d{1,9})\.m4s)$")
 _CHECK_SECONDS = 30.0
 
@@ -51,19 +64,52 @@ def variant_file(folder: Path, path: str, code: tuple[bytes, int] | None) -> Seg
     return SegmentFile(folder / rendition / variant, name, MARKED_CACHE, variant)
 
 
+def tells_variant(peer: str, trusted_proxies: tuple[str, ...]) -> bool:
+    """Whether a response to ``peer`` may name its variant: only an edge (a trusted proxy) needs it."""
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(address in network for network in _networks(trusted_proxies))
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(trusted_proxies: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in trusted_proxies)
+
+
 def marked_rendition(path: str) -> str | None:
     """The rendition folder of a segment path, or None when ``path`` is not a segment."""
     match = _SEGMENT.match(path)
     return match.group(1) if match else None
 
 
-def ensure_code(db: Database, clock: Clock, session_id: str, title_id: int, bits: int) -> tuple[bytes, int]:
-    """The session's watermark code, drawn and stored on first use."""
+def code_key(root: bytes) -> bytes:
+    """The key session codes derive from (a label of its own, so it signs nothing else)."""
+    return hmac.new(root, b"airwave-watermark-code", hashlib.sha256).digest()
+
+
+def derived_code(root: bytes, session_id: str, bits: int) -> bytes:
+    """Session ``session_id``'s ``bits``-bit A/B code: blocks HMAC-SHA256(code key, "<session>\\n<block>").
+
+    Unpredictable without the token root, fixed for the session, and computable by an edge one block
+    (256 code positions) at a time: segment N needs only block (N mod bits) // 256. Pure.
+    """
+    key = code_key(root)
+    blocks = -(-bits // _BLOCK_BITS)
+    stream = b"".join(hmac.new(key, f"{session_id}\n{i}".encode(), hashlib.sha256).digest() for i in range(blocks))
+    return stream[: -(-bits // 8)]
+
+
+def ensure_code(
+    db: Database, clock: Clock, session_id: str, title_id: int, bits: int, root: bytes
+) -> tuple[bytes, int]:
+    """The session's watermark code (:func:`derived_code`), stored on first use."""
     with db.session() as session:
         row = session.get(WatermarkCode, session_id)
         if row is not None:
             return row.code, row.bits
-    code = new_code(bits)
+    code = derived_code(root, session_id, bits)
     try:
         with db.session() as session:
             session.add(WatermarkCode(session_id=session_id, title_id=title_id, bits=bits, code=code,
@@ -78,8 +124,8 @@ def ensure_code(db: Database, clock: Clock, session_id: str, title_id: int, bits
 class VariantFiles:
     """The cached resolver the playback route calls for every segment."""
 
-    def __init__(self, db: Database, clock: Clock, bits: int) -> None:
-        self._db, self._clock, self._bits = db, clock, bits
+    def __init__(self, db: Database, clock: Clock, bits: int, root: bytes) -> None:
+        self._db, self._clock, self._bits, self._root = db, clock, bits, root
         self._marked: TTLCache[Path, bool] = TTLCache()
         self._codes: TTLCache[str, tuple[bytes, int]] = TTLCache()
 
@@ -90,7 +136,9 @@ class VariantFiles:
             return SegmentFile(folder, path)
         found, code = self._codes.get(session_id)
         if not found or code is None:
-            code = await asyncio.to_thread(ensure_code, self._db, self._clock, session_id, title_id, self._bits)
+            code = await asyncio.to_thread(
+                ensure_code, self._db, self._clock, session_id, title_id, self._bits, self._root
+            )
             self._codes.put(session_id, code, float("inf"))
         return variant_file(folder, path, code)
 

@@ -9,6 +9,10 @@ stream lease; keys are also re-checked against the database (session live, entit
 (segments, init sections) are ``public, immutable`` so edges cache them under the path after the token;
 with ``vod_encryption`` they are the AES-128 copies made by :mod:`airwave.delivery.keys`.
 
+In the server, :mod:`airwave.web.front` answers a media playlist refresh before this router when every one of
+these checks is decided from memory (:func:`airwave.delivery.access.decided_in_memory`); the route below is
+where those caches are filled and where every refusal is made.
+
 ``/p/{token}/c/{slug}/keys/{period}.key`` (live keys) is served here too; LIVE-CORE's channel routes serve
 the rest of ``/c/``.
 """
@@ -29,7 +33,6 @@ from airwave.accounts.entitlements import Content
 from airwave.accounts.geo import client_address
 from airwave.billing.access import SessionEntitlements
 from airwave.delivery import access, keys
-from airwave.delivery.abuse import same_client
 from airwave.delivery.files import CONTENT_TYPES, PRIVATE, servable
 from airwave.delivery.leases import leases_of
 from airwave.delivery.lookup import PlaybackLookup, SessionInfo, TitleMedia, TTLCache
@@ -39,10 +42,9 @@ from airwave.delivery.playback import title_prefix
 from airwave.delivery.routing import EdgeDirectory
 from airwave.delivery.signing import keyring_for
 from airwave.delivery.tokens import Signer, TokenRejected
-from airwave.delivery.variants import VariantFiles
+from airwave.delivery.variants import VARIANT_HEADER, VariantFiles, tells_variant
 from airwave.hls.master import render_master
 from airwave.runtime import Runtime
-from airwave.web.deps import client_territory
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +60,20 @@ class Playback:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.keyring = keyring_for(runtime)
+        self.tokens = access.VerifiedTokens(self.keyring)
         self.keys_root = keys.keys_root(runtime.secret)
         self.lookup = PlaybackLookup(runtime.db, runtime.settings, runtime.clock)
         # WATERMARK (issue 6): per-session A/B segment resolution, see delivery/variants.py
-        self.variants = VariantFiles(runtime.db, runtime.clock, runtime.settings.watermark_code_bits)
+        self.variants = VariantFiles(runtime.db, runtime.clock, runtime.settings.watermark_code_bits, self.keyring.root)
         self.leases = leases_of(runtime)
         self.edges = EdgeDirectory(runtime)
         self.counters = DeliveryCounters()
         self.playlists: TTLCache[str, tuple[str, Segments]] = TTLCache(2_000)
-        self.served: TTLCache[str, str] = TTLCache(2_000)  # media playlists as sent (with key tags)
+        # Media playlists as sent (with key tags), by (title folder, path); a re-ingest publishes a new folder.
+        self.served: TTLCache[tuple[str, str], bytes] = TTLCache(2_000)
         self.entitlements = SessionEntitlements(runtime.db, runtime.clock)
+        self.places = access.Places(runtime)
+        self.flights = access.SingleFlight()
 
     @property
     def signer(self) -> Signer:
@@ -77,13 +83,13 @@ class Playback:
     async def media(self, title_id: int) -> TitleMedia | None:
         found, media = self.lookup.titles.get(title_id)
         if not found:
-            media = await run_in_threadpool(self.lookup.title, title_id)
+            media = await self.flights.run(("title", title_id), self.lookup.title, title_id)
         return media
 
     async def session(self, session_id: str) -> SessionInfo | None:
         found, info = self.lookup.sessions.get(session_id)
         if not found:
-            info = await run_in_threadpool(self.lookup.session, session_id)
+            info = await self.flights.run(("session", session_id), self.lookup.session, session_id)
         return info
 
     def playlist(self, path: Path) -> tuple[str, Segments]:
@@ -120,6 +126,11 @@ def request_client(request: Request, runtime: Runtime) -> str:
     return client_address(peer, request.headers.getlist("x-forwarded-for"), runtime.settings.trusted_proxies)
 
 
+def peer_of(request: Request) -> tuple[str, tuple[str, ...]]:
+    """The peer's address and the ``X-Forwarded-For`` values: the key :class:`access.Places` answers by."""
+    return (request.client.host if request.client else ""), tuple(request.headers.getlist("x-forwarded-for"))
+
+
 async def playback_file(request: Request) -> Response:
     """``/p/{token}/t/{title_id}/{path}``: the session's playlists and key, or a file of the title."""
     params = request.path_params
@@ -128,7 +139,7 @@ async def playback_file(request: Request) -> Response:
     playback = playback_of(request)
     prefix = title_prefix(title_id)
     try:
-        grant = playback.signer.verify(params["token"], prefix, playback.runtime.clock.time())
+        grant = playback.tokens.verify(params["token"], prefix, playback.runtime.clock.time())
     except TokenRejected as exc:
         return _forbidden(playback, exc.reason)
     info = await playback.session(grant.session_id)
@@ -147,21 +158,15 @@ async def playback_file(request: Request) -> Response:
         if path == "master.m3u8":
             return _master(request, playback, media, params["token"], prefix)
         return await _media_playlist(playback, media, path)
-    return await _segment(playback, media, title_id, path, info.id)
+    return await _segment(playback, media, title_id, path, info.id, request)
 
 
 async def personal_checks(request: Request, playback: Playback, info: SessionInfo) -> str | None:
-    """The client and lease checks of a playlist request; the refusal reason or None."""
-    runtime = playback.runtime
-    address = request_client(request, runtime)
-    refusal = None
-    if not same_client(info.client_ip, address):  # rare: record it off the event loop
-        refusal = await run_in_threadpool(access.check_client, runtime, info, address)
-    if refusal is None and playback.leases.needs_renewal(info.id):
-        refusal = await run_in_threadpool(access.check_lease, playback.leases, info)
-    if refusal is None:  # a lapsed subscription stops running sessions here (answers cached a few seconds)
-        refusal = await run_in_threadpool(playback.entitlements.refusal, info.id, client_territory(request))
-    return refusal
+    """The client, lease and entitlement checks of a playlist request; the refusal reason or None."""
+    peer, forwarded = peer_of(request)
+    address, territory = playback.places.of(peer, forwarded)
+    return await access.playlist_refusal(playback.runtime, playback.leases, playback.entitlements, info, address,
+                                         territory, playback.flights)  # fmt: skip
 
 
 async def key_response(
@@ -171,7 +176,8 @@ async def key_response(
     runtime = playback.runtime
     refusal = await run_in_threadpool(access.check_client, runtime, info, request_client(request, runtime))
     if refusal is None:
-        refusal = await run_in_threadpool(access.check_key, runtime, playback.leases, info.id, content)
+        territory = playback.places.of(*peer_of(request))[1]  # territory-limited content needs it
+        refusal = await run_in_threadpool(access.check_key, runtime, playback.leases, info.id, content, territory)
     if refusal is not None:
         return _forbidden(playback, refusal)
     playback.counters.keys_served += 1
@@ -207,7 +213,8 @@ def _master(request: Request, playback: Playback, media: TitleMedia, token: str,
 async def _media_playlist(playback: Playback, media: TitleMedia, path: str) -> Response:
     if servable(path) is None:
         return _not_found()
-    found, cached = playback.served.get(str(media.folder / path))
+    key = (str(media.folder), path)
+    found, cached = playback.served.get(key)
     if found and cached is not None:
         return Response(cached, media_type=HLS, headers={"Cache-Control": PRIVATE})
     try:
@@ -216,15 +223,20 @@ async def _media_playlist(playback: Playback, media: TitleMedia, path: str) -> R
         return _not_found()
     if playback.runtime.settings.vod_encryption and _encrypted(media, path):
         text = keys.encrypt_vod_playlist(text, keys.rotation_seconds(playback.runtime))
-    playback.served.put(str(media.folder / path), text, 60.0)
-    return Response(text, media_type=HLS, headers={"Cache-Control": PRIVATE})
+    body = text.encode()
+    playback.served.put(key, body, 60.0)
+    return Response(body, media_type=HLS, headers={"Cache-Control": PRIVATE})
 
 
-async def _segment(playback: Playback, media: TitleMedia, title_id: int, path: str, session_id: str) -> Response:
+async def _segment(
+    playback: Playback, media: TitleMedia, title_id: int, path: str, session_id: str, request: Request
+) -> Response:
     # WATERMARK (issue 6): a marked rendition's segment is this session's A or B copy (code[N mod L]).
     located = await playback.variants.locate(session_id, title_id, media.folder, path)
+    peer = request.client.host if request.client else ""
+    variant = located.variant if tells_variant(peer, playback.runtime.settings.trusted_proxies) else ""
     if not playback.runtime.settings.vod_encryption or not path.endswith(".m4s") or not _encrypted(media, path):
-        return _file(located.folder, located.name, located.cache_control)
+        return _file(located.folder, located.name, located.cache_control, variant)
     rendition = next(r for r in media.renditions if r.playlist.split("/")[0] == path.split("/", maxsplit=1)[0])
     try:
         _, segments = await run_in_threadpool(playback.playlist, media.folder / rendition.playlist)
@@ -239,7 +251,7 @@ async def _segment(playback: Playback, media: TitleMedia, title_id: int, path: s
         keys.encrypted_copy, playback.runtime, f"t{title_id}", source, sequence, period,
         os.path.relpath(source, media.folder.parent),
     )  # fmt: skip
-    return _file(copy.parent, copy.name, located.cache_control)
+    return _file(copy.parent, copy.name, located.cache_control, variant)
 
 
 def _encrypted(media: TitleMedia, path: str) -> bool:
@@ -258,7 +270,7 @@ async def artwork(request: Request) -> Response:
     return _file(media.folder, name, cache_control=ART_CACHE)
 
 
-def _file(folder: os.PathLike[str], path: str, cache_control: str | None = None) -> Response:
+def _file(folder: os.PathLike[str], path: str, cache_control: str | None = None, variant: str = "") -> Response:
     allowed = servable(path)
     if allowed is None:
         return _not_found()
@@ -272,6 +284,8 @@ def _file(folder: os.PathLike[str], path: str, cache_control: str | None = None)
     if not stat.S_ISREG(info.st_mode):
         return _not_found()
     headers = {"Cache-Control": cache_control or default_cache}
+    if variant:  # WATERMARK (issue 6): an edge stores a marked segment only under the variant named here
+        headers[VARIANT_HEADER] = variant
     return FileResponse(full, media_type=content_type, headers=headers, stat_result=info)
 
 
