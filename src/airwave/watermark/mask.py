@@ -1,10 +1,16 @@
 """Perceptual masking: where in a frame the mark's energy goes.
 
-The eye forgives a change in busy texture and sees it on a flat sky, so the mark is scaled by the local
-texture (the standard deviation of ~16 x 16 px blocks at 720p, smoothly interpolated), bounded to
-[MIN_GAIN, MAX_GAIN] so flat areas still carry some mark, and faded near black and white, where a change
-would clip or show as banding. The total energy is fixed by the embedder (RMS = strength), so masking
-moves the same energy from flat to textured areas rather than adding any.
+The mark is a smooth pattern of ~40 px cells, and what hides a change at that scale is structure at a similar
+scale (edges, objects, foliage), not pixel-level grain: grain masks its own fine band and leaves a broad
+shading change in a grainy sky as visible as in a clean one. So texture is measured on the luma with grain
+suppressed (GRAIN x GRAIN averaged: white grain's std drops GRAIN-fold, 40 px structure stays), as the
+standard deviation of ~16 x 16 px blocks at 720p, and turned into a gain
+the way contrast masking raises the visibility threshold: 1 up to REFERENCE_STD, then growing as
+(std / REFERENCE_STD) ** MASKING_EXPONENT (Legge and Foley's exponent, ~0.7, as in Watson's DCT model), and
+down to MIN_GAIN on flat blocks, where any shading shows. The gain is bounded to [MIN_GAIN, MAX_GAIN],
+smoothly interpolated, and faded near black and white, where a change would clip or show as banding. The
+embedder fixes the total energy (RMS = strength), so masking moves energy from flat to textured areas
+rather than adding any; a frame that is flat everywhere keeps an even, low-amplitude mark.
 """
 
 from __future__ import annotations
@@ -17,31 +23,52 @@ from numpy.typing import NDArray
 from airwave.watermark.resample import affine_matrix, box_matrix
 
 BLOCKS_PER_HEIGHT = 45  # 16 px blocks at 720p
-REFERENCE_STD = 3.0  # block std (8-bit levels) that gets gain 1
-MIN_GAIN, MAX_GAIN = 0.5, 2.5
+GRAIN = 4  # averaging that suppresses grain before texture is measured
+REFERENCE_STD = 3.0  # block std (8-bit levels, grain suppressed) that gets gain 1
+MASKING_EXPONENT = 0.7
+MIN_GAIN, MAX_GAIN = 0.3, 4.0
 BLACK, WHITE = 16.0, 235.0  # limited-range luma
 EDGE_LEVELS = 24.0  # full gain this far inside the black..white range
 
 
 def texture_mask(luma: NDArray[np.uint8]) -> NDArray[np.float32]:
-    """Per-pixel gain for ``luma`` (H x W, 8-bit): texture-driven, smooth, low near black and white."""
+    """Per-pixel gain for ``luma`` (H x W, 8-bit): texture-driven, smooth, low on flat areas and near black
+    and white."""
     height, width = luma.shape
-    down_rows, down_cols, up_rows, up_cols = _matrices(width, height)
+    small_rows, small_cols, down_rows, down_cols, up_rows, up_cols = _matrices(width, height)
     y = luma.astype(np.float32)
-    mean = down_rows @ y @ down_cols.T
-    square = down_rows @ (y * y) @ down_cols.T
+    smooth_y = small_rows @ y @ small_cols.T  # grain suppressed
+    mean = down_rows @ smooth_y @ down_cols.T
+    square = down_rows @ (smooth_y * smooth_y) @ down_cols.T
     std = np.sqrt(np.maximum(square - mean * mean, 0.0))
-    gain = np.clip(std / REFERENCE_STD, MIN_GAIN, MAX_GAIN)
+    gain = np.clip(masking_gain(std), MIN_GAIN, MAX_GAIN)
     smooth = up_rows @ gain @ up_cols.T
     headroom = np.minimum(y - BLACK, WHITE - y) / EDGE_LEVELS
     gains: NDArray[np.float32] = (smooth * np.clip(headroom, 0.1, 1.0)).astype(np.float32)
     return gains
 
 
+def masking_gain(std: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Visibility-threshold elevation for block standard deviations ``std``: linear from MIN_GAIN on a flat
+    block to 1 at REFERENCE_STD, then a power law (contrast masking)."""
+    relative = std / np.float32(REFERENCE_STD)
+    below = MIN_GAIN + (1 - MIN_GAIN) * relative
+    above = np.power(np.maximum(relative, 1.0), MASKING_EXPONENT)
+    return np.where(relative < 1, below, above).astype(np.float32)
+
+
 @functools.lru_cache(maxsize=8)
 def _matrices(width: int, height: int) -> tuple[NDArray[np.float32], ...]:
-    rows = min(BLOCKS_PER_HEIGHT, max(2, height // 4))
+    small_height, small_width = max(2, height // GRAIN), max(2, width // GRAIN)
+    rows = min(BLOCKS_PER_HEIGHT, max(2, small_height // 2))
     cols = max(2, round(rows * width / height))
     up_rows, _ = affine_matrix(height, rows)
     up_cols, _ = affine_matrix(width, cols)
-    return box_matrix(rows, height), box_matrix(cols, width), up_rows, up_cols
+    return (
+        box_matrix(small_height, height),
+        box_matrix(small_width, width),
+        box_matrix(rows, small_height),
+        box_matrix(cols, small_width),
+        up_rows,
+        up_cols,
+    )
