@@ -2,8 +2,9 @@
 
 An encoder connects to ``rtmp://host:1935/live`` and publishes with the channel's stream key as the stream
 name (OBS: "Server" and "Stream Key"). A wrong key is refused (``NetStream.Publish.BadName``) and logged
-with the peer's address. The accepted stream's audio, video and metadata become FLV tags on the channel
-primary run's stdin; the server does no transcoding and keeps no media.
+with the peer's address. The accepted stream goes to the channel's primary run: on a passthrough channel the
+in-process remux engine takes its audio and video messages right here on the event loop (``channels.remux``);
+otherwise they become FLV tags on the run's ffmpeg stdin. The server does no transcoding and keeps no media.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import queue
 import struct
 import threading
 from collections.abc import Callable
-from typing import IO
+from typing import IO, Protocol
 
 from airwave.channels.rtmp_proto import (
     ACK,
@@ -49,8 +50,22 @@ QUEUE_CHUNKS = 4000  # FLV tags buffered for ffmpeg (a few seconds); a publisher
 Authorize = Callable[["RtmpPublisher"], bool]  # attach the publisher to its channel, or refuse it
 
 
+class TagSink(Protocol):
+    """Takes a publisher's media messages in-process, on the RTMP event loop (``channels.remux.RemuxRun``)."""
+
+    def tag(self, kind: int, timestamp: int, payload: bytes) -> None: ...
+
+    def end(self) -> None: ...
+
+
+Tag = tuple[int, int, bytes]  # message type, timestamp (ms), payload
+
+
 class RtmpPublisher:
-    """One accepted (or about to be judged) publisher: its FLV stream, fed to a sink by a thread."""
+    """One accepted (or about to be judged) publisher. Its messages wait in a queue until the channel takes
+    them: as FLV written to an ffmpeg's stdin by a thread (:meth:`feed`), or handed to an in-process sink on
+    the event loop (:meth:`remux`); either way nothing received before is lost (the codec headers come first).
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, transport: asyncio.Transport, peer: str) -> None:
         self.app = ""
@@ -58,45 +73,87 @@ class RtmpPublisher:
         self.peer = peer
         self.slug = ""
         self._loop, self._transport = loop, transport
-        self._queue: queue.Queue[bytes | None] = queue.Queue(QUEUE_CHUNKS)
-        self._queue.put(FLV_HEADER)
+        self._queue: queue.Queue[Tag | None] = queue.Queue(QUEUE_CHUNKS)
         self._closed = threading.Event()
+        self._sink: TagSink | None = None
+        self._ended = False
 
     @property
     def done(self) -> bool:
         return self._closed.is_set()
 
-    def push(self, data: bytes) -> None:
+    def push(self, kind: int, timestamp: int, payload: bytes) -> None:
+        """A media or metadata message (on the event loop)."""
+        if self._sink is not None:
+            if kind != DATA_AMF0:
+                self._sink.tag(kind, timestamp, payload)
+            return
         try:
-            self._queue.put_nowait(data)
+            self._queue.put_nowait((kind, timestamp, payload))
         except queue.Full:
             log.warning("RTMP publisher %s for %s is faster than its channel; dropping it", self.peer, self.slug)
             self.close()
 
     def feed(self, sink: IO[bytes]) -> None:
+        """Write the stream as FLV into ``sink`` (an ffmpeg's stdin) from a thread of its own."""
         name = f"channel-{self.slug}-push"
         threading.Thread(target=self._feed, args=(sink,), name=name, daemon=True).start()
 
+    def remux(self, sink: TagSink) -> None:
+        """Hand the stream to ``sink`` on the event loop: what is queued first, then each message as it comes."""
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the server stopped, the run gets nothing
+            self._loop.call_soon_threadsafe(self._take, sink)
+
+    def _take(self, sink: TagSink) -> None:
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None and item[0] != DATA_AMF0:
+                sink.tag(*item)
+        self._sink = sink
+        if self._closed.is_set():
+            self._end()
+
     def finish(self) -> None:
-        """The publisher ended its stream: ffmpeg gets the rest, then end of file."""
+        """The publisher ended its stream (on the event loop): the channel gets the rest, then the end."""
         self._closed.set()
-        with contextlib.suppress(queue.Full):
-            self._queue.put_nowait(None)
+        self._end()
 
     def close(self) -> None:
-        if not self._closed.is_set():
-            self._closed.set()
-            self._loop.call_soon_threadsafe(self._transport.close)
+        """Drop the publisher (from any thread): the connection closes and the channel gets the end."""
+        first = not self._closed.is_set()
+        self._closed.set()
+        with contextlib.suppress(RuntimeError):  # the event loop is already closed: nothing left to tell
+            if first:
+                self._loop.call_soon_threadsafe(self._transport.close)
+            self._loop.call_soon_threadsafe(self._end)
+        if self._sink is None:
+            with contextlib.suppress(queue.Full):
+                self._queue.put_nowait(None)  # the feeding thread stops even if the loop never runs again
+
+    def _end(self) -> None:
+        """On the event loop: an in-process sink learns the stream is over (once); a feeding thread gets EOF."""
+        if self._sink is not None:
+            if not self._ended:
+                self._ended = True
+                self._sink.end()
+            return
         with contextlib.suppress(queue.Full):
             self._queue.put_nowait(None)
 
     def _feed(self, sink: IO[bytes]) -> None:
         try:
+            sink.write(FLV_HEADER)
             while True:
-                data = self._queue.get()
-                if data is None:
+                item = self._queue.get()
+                if item is None:
                     break
-                sink.write(data)
+                kind, timestamp, payload = item
+                if kind == DATA_AMF0:
+                    payload = metadata_payload(payload)
+                sink.write(flv_tag(kind, timestamp, payload))
                 if self._queue.empty():
                     sink.flush()
         except (OSError, ValueError):
@@ -172,10 +229,8 @@ class RtmpConnection(asyncio.Protocol):
 
     def _message(self, message: Message) -> None:
         publisher = self.publisher
-        if message.type in (AUDIO, VIDEO) and publisher is not None and publisher.slug:
-            publisher.push(flv_tag(message.type, message.timestamp, message.payload))
-        elif message.type == DATA_AMF0 and publisher is not None and publisher.slug:
-            publisher.push(flv_tag(DATA_AMF0, message.timestamp, metadata_payload(message.payload)))
+        if message.type in (AUDIO, VIDEO, DATA_AMF0) and publisher is not None and publisher.slug:
+            publisher.push(message.type, message.timestamp, message.payload)
         elif message.type in (COMMAND_AMF0, COMMAND_AMF3):
             payload = message.payload[1:] if message.type == COMMAND_AMF3 else message.payload
             self._command(message.stream_id, amf_decode(payload))
