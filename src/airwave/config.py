@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     vod_encryption: bool = Field(
         True, description="Encrypt on-demand segments with HLS AES-128; keys go only to live, entitled sessions."
     )
+    live_encryption: bool = Field(
+        True, description="Encrypt live channel segments with HLS AES-128; keys go only to live, entitled sessions."
+    )
     key_rotation_minutes: float = Field(
         1.0,
         gt=0,

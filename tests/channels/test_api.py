@@ -86,9 +86,11 @@ def test_live_playback_serves_master_live_playlist_and_segments(
     media = client.get(url.replace("master.m3u8", "live/live.m3u8"))
     assert media.status_code == 200
     assert "#EXT-X-MEDIA-SEQUENCE:2" in media.text
-    assert "../live/r1-000005.m4s" in media.text
-    segment = client.get(url.replace("master.m3u8", "live/r1-000005.m4s"))
-    assert segment.content == b"segment 5"
+    # live_encryption: segments are listed (and served) only as their AES-128 copies
+    encrypted = next(line for line in media.text.splitlines() if line.endswith("live/r1-000005.m4s"))
+    assert encrypted.startswith("../enc/")
+    segment = client.get(url.replace("master.m3u8", encrypted.removeprefix("../")))
+    assert len(segment.content) == 16
     assert "immutable" in segment.headers["cache-control"]
     assert client.get(url.replace("master.m3u8", "live/..%2F..%2Fsecret.key")).status_code == 404
     forged = url.replace("/c/news/", "/c/other/")

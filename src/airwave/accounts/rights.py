@@ -10,7 +10,9 @@ unknown (no GeoIP data for its address) is refused restricted content: a licence
 is kept by not guessing. Subscribers browse through an :class:`Audience`: titles they may not watch vanish
 from the catalogue (:func:`available_clause`); staff browse with none and see :func:`title_status`.
 
-For LIVE-CORE and GUIDE: ``blackout(session, channel, programme, territory, now) -> bool``.
+For LIVE-CORE and GUIDE: ``blackout(session, channel, programme, territory, now) -> bool``; the live
+playlists enforce blackouts with a slate (``channels.blackouts``), and the guide and the M3U say so
+(:func:`blackouts_by_channel`, :func:`blackout_notice`).
 """
 
 from __future__ import annotations
@@ -210,3 +212,71 @@ def blackout(
     """
     start, stop = (programme.start, programme.stop) if programme is not None else (now, now + dt.timedelta(seconds=1))
     return blacked_out(blackouts(session, channel.id, start, stop), territory, start, stop) is not None
+
+
+def set_channel_territories(channel: Channel, territories: str | Iterable[str]) -> str:
+    """Limit a channel to ``territories`` ("" = everywhere); returns the stored list.
+
+    Raises:
+        BadRequest: an entry is not a two-letter country code.
+    """
+    channel.territories = normalise_territories(territories)
+    return channel.territories
+
+
+def blackout_programme(
+    session: Session, channel: Channel, programme: Any, territories: str | Iterable[str], note: str = ""
+) -> Blackout:
+    """Black out one programme of ``channel``'s guide (``store.epg.Programme``) in ``territories``.
+
+    Raises:
+        NotFound: the programme is not in this channel's guide.
+        BadRequest: no (valid) territory is given.
+    """
+    if programme is None or programme.channel_id != channel.id:
+        raise NotFound(f"that programme is not in {channel.name}'s guide")
+    return add_blackout(session, channel, start=programme.start, stop=programme.stop, territories=territories,
+                        note=note or programme.title, programme_id=programme.id)  # fmt: skip
+
+
+def remove_blackout(session: Session, channel: Channel, blackout_id: int) -> Blackout:
+    """Lift a blackout of ``channel``; returns the removed rule.
+
+    Raises:
+        NotFound: no such blackout on this channel.
+    """
+    rule = session.get(Blackout, blackout_id)
+    if rule is None or rule.channel_id != channel.id:
+        raise NotFound(f"{channel.name} has no blackout {blackout_id}")
+    session.delete(rule)
+    session.flush()
+    return rule
+
+
+def blackout_notice(rules: Sequence[Blackout], territory: str | None, moment: dt.datetime) -> str | None:
+    """What the guide and the M3U say of a channel blacked out at ``moment`` for ``territory``, else None."""
+    rule = blacked_out(rules, territory, moment, moment + dt.timedelta(seconds=1))
+    if rule is None:
+        return None
+    return f"Blacked out in your area until {_utc(rule.stop):%H:%M} UTC"
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def blackouts_by_channel(
+    session: Session, channel_ids: Sequence[int], territory: str | None, start: dt.datetime, stop: dt.datetime
+) -> dict[int, list[Blackout]]:
+    """The blackouts of ``channel_ids`` overlapping ``[start, stop)`` that apply in ``territory``, by channel
+    (one query: for the guide and the M3U, which show many channels at once)."""
+    if not channel_ids:
+        return {}
+    statement = select(Blackout).where(
+        Blackout.channel_id.in_(channel_ids), Blackout.start < stop, Blackout.stop > start
+    )
+    found: dict[int, list[Blackout]] = {}
+    for rule in session.scalars(statement.order_by(Blackout.start)):
+        if territory is None or territory.upper() in rule.territories.split():
+            found.setdefault(rule.channel_id, []).append(rule)
+    return found

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -71,8 +71,13 @@ def catchup_days(channel: Channel) -> int:
     return math.ceil(channel.dvr_hours / 24) if channel.dvr_hours > 0 else 0
 
 
-def render_m3u(channels: Sequence[Channel], base_url: str, token: str) -> str:
-    """The M3U playlist of ``channels`` (in guide order) for one subscriber. Pure."""
+def render_m3u(channels: Sequence[Channel], base_url: str, token: str, notices: Mapping[str, str] | None = None) -> str:
+    """The M3U playlist of ``channels`` (in guide order) for one subscriber. Pure.
+
+    ``notices`` by slug are added to a channel's display name, e.g. a blackout where the subscriber is
+    ("Sport One (Blacked out in your area until 21:00 UTC)"): IPTV apps show the name, so the viewer knows
+    why the slate plays.
+    """
     root = f"{base_url.rstrip('/')}/iptv/{token}"
     lines = [f'#EXTM3U x-tvg-url="{root}/epg.xml" url-tvg="{root}/epg.xml"']
     for channel in channels:
@@ -91,7 +96,8 @@ def render_m3u(channels: Sequence[Channel], base_url: str, token: str) -> str:
                 "catchup-source": f"{root}/catchup/{channel.slug}?utc={{utc}}&utcend={{utcend}}",
             }
         text = " ".join(f'{key}="{_clean(value)}"' for key, value in attributes.items() if value)
-        lines += [f"#EXTINF:-1 {text},{_clean(channel.name)}", f"{root}/live/{channel.slug}.m3u8"]
+        name = f"{channel.name} ({notices[channel.slug]})" if notices and channel.slug in notices else channel.name
+        lines += [f"#EXTINF:-1 {text},{_clean(name)}", f"{root}/live/{channel.slug}.m3u8"]
     return "\n".join(lines) + "\n"
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from airwave.accounts.entitlements import allowed_channels
+from airwave.accounts.rights import blackout_notice, blackouts_by_channel
 from airwave.channels.epg import export_xmltv
 from airwave.channels.guide import GUIDE_DAYS, ensure_guides
 from airwave.channels.iptv import parse_epoch, render_m3u, user_for_token
@@ -23,7 +24,7 @@ from airwave.store.channels import Channel
 from airwave.store.epg import Programme
 from airwave.store.tables import User
 from airwave.web.api.schemas import PlaybackIn
-from airwave.web.deps import DbSession, get_runtime
+from airwave.web.deps import DbSession, client_territory, get_runtime
 
 router = APIRouter(prefix="/iptv/{token}", include_in_schema=False)
 M3U_TYPE = "audio/x-mpegurl; charset=utf-8"
@@ -43,7 +44,7 @@ def _subscriber(request: Request, session: Session, token: str) -> User:
 
 
 def _channels(request: Request, session: Session, user: User) -> list[Channel]:
-    allowed = allowed_channels(session, user, get_runtime(request).clock.now())
+    allowed = allowed_channels(session, user, get_runtime(request).clock.now(), client_territory(request))
     query = select(Channel).where(Channel.enabled.is_(True)).order_by(Channel.number, Channel.name)
     return [c for c in session.scalars(query) if allowed is None or c.slug in allowed]
 
@@ -52,8 +53,16 @@ def _channels(request: Request, session: Session, user: User) -> list[Channel]:
 def playlist(token: str, request: Request, session: DbSession) -> Response:
     """The channels this subscriber may watch, with guide ids, logos and catch-up attributes."""
     user = _subscriber(request, session, token)
-    text = render_m3u(_channels(request, session, user), base_url(request), token)
+    channels = _channels(request, session, user)
+    text = render_m3u(channels, base_url(request), token, _blackout_notices(request, session, channels))
     return Response(text, media_type=M3U_TYPE, headers=NO_STORE)
+
+
+def _blackout_notices(request: Request, session: Session, channels: list[Channel]) -> dict[str, str]:
+    now, territory = get_runtime(request).clock.now(), client_territory(request)
+    rules = blackouts_by_channel(session, [c.id for c in channels], territory, now, now + dt.timedelta(seconds=1))
+    notices = {c.slug: blackout_notice(rules.get(c.id, []), territory, now) for c in channels}
+    return {slug: notice for slug, notice in notices.items() if notice}
 
 
 @router.get("/epg.xml")

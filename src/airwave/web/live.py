@@ -3,13 +3,20 @@
 The master playlist is rendered per session from the feed's renditions and each media playlist from the
 channel's segment index, both ``no-store`` (they carry the token and change every segment); segments and
 init sections are the same bytes for everyone and cacheable. Playlist requests pass the same session,
-client, lease and entitlement checks as on-demand playback (``web.media.personal_checks``).
+client, lease and entitlement checks as on-demand playback (``web.media.personal_checks``): each refresh
+renews the session's stream lease, and a lapsed subscription or an ended session gets 403.
+
+Media playlists are rendered for the viewer's territory (``channels.blackouts``: a slate during a blackout
+there) and, with ``live_encryption``, encrypted (``channels.encryption``): segments are served only as
+their AES-128 copies, keys only by ``web.media.channel_key``; init sections stay clear.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import select
@@ -17,22 +24,27 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
+from airwave.channels import archive, blackouts, encryption
 from airwave.channels.feeds import Feed, feed_for
 from airwave.channels.meta import PLAYLIST
 from airwave.channels.metrics import ChannelCollector
 from airwave.channels.playback import channel_prefix
 from airwave.channels.service import LOGO_TYPES, logo_dir
 from airwave.channels.supervisor import Supervisor
+from airwave.delivery import keys
 from airwave.delivery.files import CONTENT_TYPES, IMMUTABLE, PRIVATE
 from airwave.delivery.lookup import TTLCache
 from airwave.delivery.tokens import TokenRejected
+from airwave.errors import MediaError
 from airwave.hls.live import render_live
 from airwave.hls.master import render_master
+from airwave.runtime import Runtime
 from airwave.store.channels import Channel
+from airwave.web.deps import client_territory
+from airwave.web.live_marked import marked_file
 from airwave.web.media import _forbidden, personal_checks, playback_of
 
-if TYPE_CHECKING:
-    from airwave.runtime import Runtime
+log = logging.getLogger(__name__)
 
 HLS = CONTENT_TYPES[".m3u8"]
 LOGO_CACHE = "public, max-age=300"
@@ -80,25 +92,55 @@ async def channel_file(request: Request) -> Response:
         return _not_found()
     feed = feed_for(runtime, channel)
     if not path.endswith(".m3u8"):
-        return await _segment(feed, path)
+        if channel.kind == "live":  # WATERMARK (issue 6): a marked run's files are this session's A/B copy
+            marked = await marked_file(request, runtime, slug, path, info.id)
+            if marked is not None:
+                return marked
+        return await _segment(runtime, channel, feed, path)
     refusal = await personal_checks(request, playback, info)
     if refusal is not None:
         return _forbidden(playback, refusal)
-    text = await run_in_threadpool(_playlist, runtime, channel, feed, path)
+    try:
+        text = await run_in_threadpool(_playlist, runtime, channel, feed, path, client_territory(request))
+    except MediaError as exc:
+        log.warning("blackout of %s: %s", slug, exc)
+        message = f"{channel.name} is blacked out in your area just now: try again after this programme"
+        return PlainTextResponse(message, status_code=403, headers={"Cache-Control": PRIVATE})
     if text is None:
         return _not_found()
     return Response(text, media_type=HLS, headers={"Cache-Control": PRIVATE})
 
 
-def _playlist(runtime: Runtime, channel: Channel, feed: Feed, path: str) -> str | None:
+def viewer_feed(runtime: Runtime, channel: Channel, feed: Feed, territory: str | None) -> Feed:
+    """``feed`` as a viewer in ``territory`` sees it: with its blackouts there (blocking: may make the slate).
+
+    Raises:
+        MediaError: a blackout is in the DVR window but its slate cannot be made.
+    """
+    rules = blackouts.for_territory(blackouts.rules_for(runtime, channel.id), territory)
+    if not rules:
+        return feed
+    now = runtime.clock.now()
+    oldest = now - dt.timedelta(hours=channel.dvr_hours)
+    grid = blackouts.grid_of(runtime, feed)
+    if any(rule.stop > oldest and rule.start <= now for rule in rules):
+        blackouts.ensure_slate(runtime, channel, feed)
+    return blackouts.BlackoutFeed(feed, rules, blackouts.slate_folder(runtime, channel, grid), grid)
+
+
+def _playlist(runtime: Runtime, channel: Channel, feed: Feed, path: str, territory: str | None) -> str | None:
     if path == "master.m3u8":
         renditions = feed.renditions()
         return render_master(renditions) if renditions else None
+    shown = viewer_feed(runtime, channel, feed, territory)
+    text = _media_playlist(runtime, channel, shown, path)
+    if text is None or not runtime.settings.live_encryption or path.endswith("master.m3u8"):  # archive masters
+        return text
+    return encryption.protect_playlist(text, lambda moment: keys.live_period(runtime, moment))
+
+
+def _media_playlist(runtime: Runtime, channel: Channel, feed: Feed, path: str) -> str | None:
     if path.startswith("archive/"):
-        try:
-            from airwave.channels import archive
-        except ImportError:
-            return None
         rendered: str | None = archive.render_archive(runtime, channel, feed, path.removeprefix("archive/"))
         return rendered
     rendition, _, name = path.partition("/")
@@ -109,12 +151,52 @@ def _playlist(runtime: Runtime, channel: Channel, feed: Feed, path: str) -> str 
     return render_live(segments, feed.target_duration(), window=None, endlist=False, playlist_type=None, prefix="../")
 
 
-async def _segment(feed: Feed, path: str) -> Response:
-    full = await run_in_threadpool(feed.resolve, path)
+async def _segment(runtime: Runtime, channel: Channel, feed: Feed, path: str) -> Response:
+    if not runtime.settings.live_encryption or path.endswith(".mp4"):  # init sections stay clear
+        full = await run_in_threadpool(_resolve, runtime, channel, feed, path)
+    else:
+        parsed = encryption.parse_path(path)
+        full = await run_in_threadpool(_encrypted, runtime, channel, feed, parsed) if parsed else None
     if full is None:
         return _not_found()
     media_type = CONTENT_TYPES.get(os.path.splitext(path)[1], "application/octet-stream")
     return FileResponse(full, media_type=media_type, headers={"Cache-Control": IMMUTABLE})
+
+
+def _resolve(runtime: Runtime, channel: Channel, feed: Feed, uri: str) -> Path | None:
+    if uri.startswith(blackouts.FOLDER + "/"):
+        return blackouts.slate_file(blackouts.slate_folder(runtime, channel, blackouts.grid_of(runtime, feed)), uri)
+    return feed.resolve(uri)
+
+
+def _encrypted(runtime: Runtime, channel: Channel, feed: Feed, parsed: encryption.EncryptedPath) -> Path | None:
+    """The encrypted copy of a listed segment, made on first request (blocking)."""
+    folder = encryption.encrypted_folder(runtime.settings.data, channel.slug)
+    target = folder / parsed.name
+    if target.is_file():
+        return target
+    source = _resolve(runtime, channel, feed, parsed.uri)
+    if source is None or not _listed(runtime, channel, feed, parsed):
+        return None
+    fresh_period = not (folder / str(parsed.period)).exists()
+    copy = keys.encrypted_copy(runtime, f"c{channel.slug}", source, parsed.msn, parsed.period, parsed.name)
+    if fresh_period:
+        oldest = runtime.clock.now() - dt.timedelta(hours=channel.dvr_hours)
+        encryption.prune_periods(folder, keys.live_period(runtime, oldest) - 2)
+    return copy
+
+
+def _listed(runtime: Runtime, channel: Channel, feed: Feed, parsed: encryption.EncryptedPath) -> bool:
+    """Whether some viewer's playlist lists ``parsed``: that segment, or the slate in its place."""
+    start, end = encryption.period_range(parsed.period, keys.rotation_seconds(runtime))
+    slate = blackouts.slate_folder(runtime, channel, blackouts.grid_of(runtime, feed))
+    for rendition in feed.renditions():
+        for segment in feed.segments(rendition.name, start, end):
+            if segment.msn != parsed.msn:
+                continue
+            if parsed.uri == segment.uri or parsed.uri == blackouts.slate_uri_for(slate, rendition.name, segment.msn):
+                return True
+    return False
 
 
 async def logo(request: Request) -> Response:

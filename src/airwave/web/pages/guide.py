@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
+from airwave.accounts import rights
 from airwave.channels import service
 from airwave.channels.archive import available
 from airwave.channels.epg import get_programme, now_next, programmes
 from airwave.channels.guide import ensure_guides
 from airwave.config import Settings
 from airwave.errors import NotFound
+from airwave.store.accounts import Blackout
 from airwave.store.channels import Channel
 from airwave.store.epg import Programme
 from airwave.store.tables import User
@@ -35,6 +37,7 @@ PX_PER_MINUTE = 6
 TICK = dt.timedelta(minutes=30)
 SPAN = dt.timedelta(hours=24)
 LEAD = dt.timedelta(minutes=30)  # the grid starts this much (rounded down to a tick) before now
+BLACKOUT_NOTE = "Not available in your area: a slate is shown instead."
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Block:
     replay: str  # channels.archive.available
     note: str  # why start-over / catch-up is not offered ("" when it is)
     progress: int  # percent elapsed, for the programme on air
+    blackout: bool = False  # blacked out where the viewer is: the slate plays instead (``accounts.rights``)
 
 
 @dataclass(frozen=True)
@@ -71,13 +75,14 @@ def guide_page(request: Request, _user: Viewer) -> Response:
     """The TV guide: every enabled channel's programmes over the next 24 hours."""
     runtime = deps.get_runtime(request)
     with runtime.db.session() as session:
-        grid = build_grid(session, runtime.settings, runtime.clock.now())
+        grid = build_grid(session, runtime.settings, runtime.clock.now(), deps.client_territory(request))
         context = {"grid": grid, "section": "guide", "px_per_minute": PX_PER_MINUTE}
         return render(request, "guide.html", context)
 
 
-def build_grid(session: Session, settings: Settings, now: dt.datetime) -> Grid:
-    """The guide of the enabled channels from shortly before ``now`` for 24 hours."""
+def build_grid(session: Session, settings: Settings, now: dt.datetime, territory: str | None = None) -> Grid:
+    """The guide of the enabled channels from shortly before ``now`` for 24 hours, with the blackouts of
+    ``territory`` (the viewer's; None: unknown, blacked out wherever anyone is)."""
     start = grid_start(now)
     end = start + SPAN
     ensure_guides(session, settings, now, end)
@@ -85,7 +90,8 @@ def build_grid(session: Session, settings: Settings, now: dt.datetime) -> Grid:
     by_channel: dict[int, list[Programme]] = {c.id: [] for c in channels}
     for row in programmes(session, list(by_channel), start, end) if channels else []:
         by_channel[row.channel_id].append(row)
-    rows = [Row(c, _blocks(c, by_channel[c.id], start, end, now)) for c in channels]
+    rules = rights.blackouts_by_channel(session, list(by_channel), territory, start, end)
+    rows = [Row(c, _blocks(c, by_channel[c.id], start, end, now, rules.get(c.id, []))) for c in channels]
     ticks = [(start + TICK * i, _px(TICK * i)) for i in range(SPAN // TICK)]
     return Grid(start, now, _px(now - start), _px(SPAN), ticks, rows)
 
@@ -107,7 +113,7 @@ def replay_note(channel: Channel, replay: str, programme: Programme) -> str:
 
 
 def _blocks(channel: Channel, rows: list[Programme], start: dt.datetime, end: dt.datetime,
-            now: dt.datetime) -> list[Block]:  # fmt: skip
+            now: dt.datetime, blackouts: list[Blackout]) -> list[Block]:  # fmt: skip
     blocks: list[Block] = []
     next_taken = False
     for programme in rows:
@@ -118,7 +124,11 @@ def _blocks(channel: Channel, rows: list[Programme], start: dt.datetime, end: dt
         replay = available(channel, programme, now)
         elapsed = (now - programme.start) / (programme.stop - programme.start) if when == "now" else 0
         note = replay_note(channel, replay, programme)
-        blocks.append(Block(programme, left, max(right - left, 1), when, replay, note, round(elapsed * 100)))
+        blackout = rights.blacked_out(blackouts, None, programme.start, programme.stop) is not None
+        if blackout:
+            note = f"{BLACKOUT_NOTE} {note}".strip()
+        blocks.append(Block(programme, left, max(right - left, 1), when, replay, note, round(elapsed * 100),
+                            blackout))  # fmt: skip
     return blocks
 
 
