@@ -26,6 +26,7 @@ from airwave.media.probe import probe, probe_subtitles
 from airwave.media.transcode import Transcoded, transcode
 from airwave.runtime import Runtime
 from airwave.store.tables import IngestJob, Rendition, Title
+from airwave.watermark.costs import TitleCost, write_title_cost
 from airwave.watermark.encode import mark_staged
 
 log = logging.getLogger(__name__)
@@ -84,10 +85,11 @@ def _run(runtime: Runtime, job: IngestJob, staging: Path, reporter: JobReporter,
         cancel=cancel,
     )
     if job.options.get("watermark"):  # WATERMARK (issue 6): A/B variants of every video rendition
-        mark_staged(
+        marked = mark_staged(
             ffmpeg, plan, staging, runtime.secret, runtime.settings.watermark_strength, cancel=cancel,
             on_progress=lambda done, message: reporter.progress(ENCODED, message),
         )  # fmt: skip
+        write_title_cost(staging, TitleCost(marked.renditions, marked.seconds, marked.extra_bytes, plan.duration))
     reporter.state("publishing", "publishing", ENCODED)
     title_id = _publish(runtime, job, staging, result)
     if job.options.get("delete_source"):  # uploads: the published ladder replaces them

@@ -6,9 +6,10 @@ import json
 
 import click
 
-from airwave.catalog.titles import delete_title, episodes, get_title, list_titles
+from airwave.catalog.titles import delete_title, episodes, get_title, list_titles, media_folder
 from airwave.cli.main import Context, cli, pass_context
 from airwave.store.tables import Title
+from airwave.watermark.costs import title_marking
 
 
 @cli.group()
@@ -45,6 +46,8 @@ def show_command(context: Context, title_id: int) -> None:
         title = get_title(session, title_id)
         row = _summary(title)
         row["episodes"] = [_summary(item) for item in episodes(session, title.id)]
+        if title.watermark:  # WATERMARK (issue 6): what marking cost this title
+            row["watermark"] = title_marking(media_folder(runtime.settings, title)) or "marked (cost not recorded)"
     click.echo(json.dumps(row, indent=2))
 
 

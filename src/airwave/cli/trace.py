@@ -5,21 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
 from airwave.cli.main import Context, cli, pass_context
-from airwave.watermark.trace import Trace, trace_title
-
-SHOWN = 10  # candidates listed besides the accused
+from airwave.watermark.trace import SHOWN, Trace, trace_channel, trace_report, trace_title
 
 
 @cli.command("trace")
 @click.argument("capture", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--title", "title_id", type=int, help="The marked title the capture shows.")
 @click.option("--channel", help="The marked live channel the capture shows.")
-@click.option("--around", help="When the capture was made (ISO 8601): only sessions open then are candidates.")
+@click.option(
+    "--around",
+    help="When the capture was made (ISO 8601): only sessions open then are candidates; for a channel, only "
+    "the DVR around that time is searched.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_context
 def trace_command(
@@ -30,41 +31,17 @@ def trace_command(
     Accuses a session only when the probability of accusing an innocent one is below the
     trace_false_accusation setting; otherwise says how much more capture is needed.
     """
-    if channel is not None:
-        raise click.UsageError("tracing live channels is not available yet: trace a VOD title with --title ID")
-    if title_id is None:
-        raise click.UsageError("name what the capture shows: --title ID")
-    result = trace_title(context.runtime(), capture, title_id, around=_parse_time(around))
+    moment = _parse_time(around)
+    if channel is not None and title_id is None:
+        result = trace_channel(context.runtime(), capture, channel, around=moment)
+    elif title_id is not None and channel is None:
+        result = trace_title(context.runtime(), capture, title_id, around=moment)
+    else:
+        raise click.UsageError("name what the capture shows: --title ID or --channel SLUG (one of them)")
     if as_json:
-        click.echo(json.dumps(as_dict(result), indent=2))
+        click.echo(json.dumps(trace_report(result), indent=2))
     else:
         _print(result)
-
-
-def as_dict(result: Trace) -> dict[str, Any]:
-    """The JSON form of a trace."""
-    verdict, detection = result.verdict, result.detection
-    accused = {suspect.session_id for suspect in verdict.accused}
-    listed = [s for s in verdict.ranking if s.session_id in accused] + [
-        s for s in verdict.ranking if s.session_id not in accused
-    ][:SHOWN]
-    sessions = [
-        {"session_id": s.session_id, "account": s.account, "accused": s.session_id in accused,
-         "score": round(s.score, 3), "bound": s.bound, "agreement": round(s.agreement, 3),
-         "segments_used": verdict.segments}
-        for s in listed
-    ]  # fmt: skip
-    return {
-        "title": result.title_id,
-        "outcome": verdict.outcome,
-        "message": verdict.message,
-        "segments_used": verdict.segments,
-        "more_segments": verdict.more_segments,
-        "candidates": len(verdict.ranking),
-        "capture_seconds": round(result.seconds, 2),
-        "starts_at_seconds": round(detection.start_seconds, 2),
-        "sessions": sessions,
-    }
 
 
 def _print(result: Trace) -> None:
@@ -72,7 +49,7 @@ def _print(result: Trace) -> None:
     click.echo(verdict.message)
     click.echo(
         f"{verdict.segments} segments read from {result.seconds:.0f} s of capture, starting "
-        f"{result.detection.start_seconds:.1f} s into title {result.title_id}; {len(verdict.ranking)} candidates"
+        f"{result.detection.start_seconds:.1f} s into {result.content}; {len(verdict.ranking)} candidates"
     )
     for suspect in verdict.ranking[:SHOWN]:
         mark = "ACCUSED" if suspect in verdict.accused else ""

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 
 from airwave.web.deps import require_admin
 from airwave.web.pages.admin import (
+    channel_rights,
     channels,
     dashboard,
     jobs,
@@ -15,6 +16,7 @@ from airwave.web.pages.admin import (
     schedule,
     streams,
     titles,
+    trace,
     upload,
     vouchers,
 )
@@ -24,8 +26,10 @@ router.include_router(dashboard.router)
 router.include_router(titles.router)
 router.include_router(upload.router)
 router.include_router(jobs.router)
+router.include_router(channel_rights.router)  # before channels: its /{slug}/{action} takes any word
 router.include_router(channels.router)
 router.include_router(schedule.router)
 router.include_router(streams.router)
+router.include_router(trace.router)
 for _billing_page in (plans, packages, vouchers, revenue):
     router.include_router(_billing_page.router)

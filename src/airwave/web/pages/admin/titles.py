@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from airwave.catalog.titles import create_title, get_title, list_titles, update_title
+from airwave.catalog.titles import create_title, get_title, list_titles, media_folder, update_title
 from airwave.catalog.titles import delete_title as remove_title
 from airwave.errors import BadRequest, NotFound
 from airwave.store.tables import Title
+from airwave.watermark.costs import title_marking
 from airwave.web import deps
 from airwave.web.pages.cards import CardMaker
 from airwave.web.pages.rendering import redirect, render
@@ -140,6 +141,8 @@ def _edit_page(
 ) -> Response:
     series = session.get(Title, title.parent_id) if title.parent_id is not None else None
     context = {"form": form, "errors": errors, "title": title, "series": series, "section": "titles"}
+    if title.watermark:  # WATERMARK (issue 6): what marking cost this title
+        context["marking"] = title_marking(media_folder(deps.get_runtime(request).settings, title))
     return render(request, "admin/title_form.html", context, status=status)
 
 
