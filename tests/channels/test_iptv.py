@@ -13,6 +13,7 @@ from lxml import etree
 
 from airwave.channels.programming import add_block, schedule_changed, set_fillers
 from airwave.channels.service import create_channel
+from airwave.delivery.keys import decrypt
 from airwave.hls.playlist import parse_media_playlist
 from airwave.runtime import Runtime
 from tests.channels.test_xmltv import DTD
@@ -28,6 +29,8 @@ def playout_channel(runtime: Runtime, sample: Path) -> None:
     with runtime.db.session() as session:
         channel = create_channel(session, runtime.settings, runtime.clock, "movies", name="Movies 24", kind="playout")
         channel.number, channel.group_title = 7, "Films"
+        # The clock reads 08:00: a one-minute block that has just ended (catch-up), then one on air.
+        add_block(session, runtime.clock, channel, title_id=film, start_minute=7 * 60 + 58, minutes=1)
         add_block(session, runtime.clock, channel, title_id=film, start_minute=7 * 60 + 59, minutes=600)
         set_fillers(session, channel, [film])
         schedule_changed(runtime, session, channel, runtime.clock.now())
@@ -50,11 +53,18 @@ def path_of(url: str) -> str:
 
 
 def fetch_playlist_locally(client: TestClient, url: str, folder: Path) -> Path:
-    """Download a media playlist and its files through the app; rewrite it to the local copies."""
+    """Download a media playlist and its files through the app; rewrite it to the local copies.
+
+    Encrypted segments (live_encryption) are decrypted with the keys the playlist names, as a player would.
+    """
     response = client.get(path_of(url))
     assert response.status_code == 200
     lines = []
+    key = None
     for number, line in enumerate(response.text.splitlines()):
+        if line.startswith("#EXT-X-KEY:"):
+            key = client.get(path_of(urljoin(url, line.split('"')[1]))).content if "AES-128" in line else None
+            continue
         uri = line if line and not line.startswith("#") else None
         if line.startswith('#EXT-X-MAP:URI="'):
             uri = line.split('"')[1]
@@ -62,7 +72,9 @@ def fetch_playlist_locally(client: TestClient, url: str, folder: Path) -> Path:
             body = client.get(path_of(urljoin(url, uri)))
             assert body.status_code == 200, uri
             local = folder / f"{number:05d}{Path(uri).suffix}"
-            local.write_bytes(body.content)
+            encrypted = re.search(r"enc/\d+/(\d+)/", uri)
+            clear = decrypt(body.content, key, int(encrypted[1])) if key and encrypted else body.content
+            local.write_bytes(clear)
             line = line.replace(uri, str(local))
         lines.append(line)
     out = folder / "playlist.m3u8"
@@ -119,7 +131,7 @@ def test_iptv_links_playlist_guide_streams_and_revocation(
     media = urljoin(archive_master, "180p/index.m3u8")
     playlist = parse_media_playlist(client.get(path_of(media)).text)
     assert playlist.ended
-    assert len(playlist.segments) == 2
+    assert len(playlist.segments) == 60  # the block's minute, cut at the guide's times
 
     fresh = client.post("/api/v1/me/iptv/regenerate", headers=viewer.auth).json()
     assert fresh["playlist_url"] != links["playlist_url"]

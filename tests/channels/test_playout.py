@@ -7,7 +7,9 @@ import itertools
 from pathlib import Path
 
 from airwave.channels.feeds import feed_for
-from airwave.channels.playout import PlayoutFeed
+from airwave.channels.plan import load_plan
+from airwave.channels.playout import PlayoutFeed, playout_state
+from airwave.channels.service import create_channel
 from airwave.clock import FakeClock
 from airwave.runtime import Runtime
 from tests.channels.playout_setup import make_channel, playable
@@ -91,3 +93,18 @@ def test_resolve_refuses_what_the_channel_does_not_play(rt: Runtime, sample: Pat
     assert feed.resolve(f"vod/{other}/180p/seg_00000.m4s") is None
     assert feed.resolve(f"vod/{film}/../secret.key") is None
     assert feed.resolve("slate/180p/../../x.m4s") is None
+
+
+def test_the_state_is_what_the_schedule_puts_on_air(rt: Runtime, sample: Path) -> None:
+    """live while a title plays, slate in a gap no filler covers, failing when nothing can play."""
+    film = publish(rt, sample, name="Night Train")
+    channel = make_channel(rt, film, start="08:00", minutes=60, fillers=False)  # the clock reads 08:00
+    plan = PlayoutFeed(rt, channel).plan
+    now = rt.clock.now()
+    assert playout_state(plan, now) == ("live", "")
+    assert playout_state(plan, now + dt.timedelta(minutes=10)) == ("slate", "")  # the 2 s film is long over
+    with rt.db.session() as session:
+        empty = create_channel(session, rt.settings, rt.clock, "empty", name="Empty", kind="playout")
+        state, error = playout_state(load_plan(session, rt.settings, empty), now)
+    assert state == "failing"
+    assert "add titles with media" in error

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from pathlib import Path
 
+from airwave.channels.plan import Plan
+from airwave.channels.playout import guide_entries
 from airwave.channels.schedule import (
     Block,
     Item,
@@ -162,3 +165,28 @@ def test_grid_need_not_divide_the_day() -> None:
     assert slot.item == TRAILER
     assert cell_start(schedule, slot.first) >= midnight
     assert cell_start(schedule, slot.first) - midnight < dt.timedelta(milliseconds=3003)
+
+
+def test_the_guide_shows_one_programme_per_block_airing_under_the_block_title() -> None:
+    """A block of a series' short episodes reads as one programme under the series' name; a film block under
+    the film's; the hour between blocks as an interlude (and a gap under five minutes joins the block)."""
+    episodes = tuple(Item(10 + n, 3, f"Episode {n}") for n in range(3))
+    film = Item(20, 5, "Film")
+    schedule = Schedule(
+        grid_ms=4000,
+        blocks=(
+            Block(1, 0b1111111, 20 * 3600, 1800, episodes),  # 20:00-20:30: a series (id 5) in order
+            Block(2, 0b1111111, 20 * 3600 + 1980, 3600, (film,)),  # 20:33-21:33: a film; a 3-minute gap before
+        ),
+        fillers=(Item(30, 2, "Filler"),),
+    )
+    plan = Plan(schedule, {}, (), (), Path("/nonexistent"))
+    day = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    entries = guide_entries(plan, day + dt.timedelta(hours=19), day + dt.timedelta(hours=23), {1: 5, 2: 20})
+    titled = [(e.start.strftime("%H:%M"), e.stop.strftime("%H:%M"), e.title_id) for e in entries]
+    assert titled == [
+        ("19:00", "20:00", None),
+        ("20:00", "20:33", 5),
+        ("20:33", "21:33", 20),
+        ("21:33", "23:00", None),
+    ]

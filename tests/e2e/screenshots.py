@@ -99,8 +99,8 @@ def _settle(page: Page, shot: Shot) -> None:
         page.mouse.move(700, 450)
         page.click("[data-menu=quality] button")
         page.wait_for_selector("[data-menu=quality] [role=menu]:not([hidden])")
-    if shot.name == "channel":  # the fresh server's supervisor plays the slate until the source is on air
-        on_air = f"fetch('/api/channels/{LIVE[0]}').then(r => r.json()).then(c => c.state === 'live')"
+    if shot.name == "channel":  # a fresh server plays the slate until the source is on air
+        on_air = f"fetch('/api/v1/channels/{LIVE[0]}').then(r => r.json()).then(c => c.state === 'live')"
         page.wait_for_function(on_air, timeout=90_000, polling=1000)
         page.reload()
         page.wait_for_function("document.querySelector('video').currentTime > 1.5", timeout=60_000)

@@ -80,7 +80,9 @@ def _check_channels(runtime: Runtime, titles: dict[str, Title]) -> None:
         assert source.path.is_file(), "the looped live source is kept"
         blocks = session.scalars(select(PlayoutBlock).where(PlayoutBlock.channel_id == movies.id)).all()
         assert sum(block.minutes for block in blocks) == 24 * 60, "the playout grid fills the day"
-        assert {block.title_id for block in blocks} == {titles["Tiny Film"].id, titles["Tiny Episode"].id}
+        # films for an hour, then half an hour of the series (its episodes in turn): a guide that reads like TV
+        assert {block.title_id for block in blocks} == {titles["Tiny Film"].id, titles["Tiny Show"].id}
+        assert min(block.minutes for block in blocks) == 30
         for channel in (movies, live):
             rows = programmes(session, [channel.id], now, day)
             assert rows[0].start <= now, channel.slug

@@ -51,6 +51,8 @@ def test_channel_page_plays_live_and_zaps_to_the_next_channel(browser: Browser, 
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("response", lambda reply: errors.append(f"{reply.status} {reply.url}") if reply.status >= 400 else None)
     try:
         _sign_in(page, VIEWER)
         page.goto("/channels")

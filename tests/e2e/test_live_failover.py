@@ -3,8 +3,11 @@ killed ffmpeg restarts. Real ffmpeg everywhere; segments are 1 s, so a stall is 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import signal
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -12,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from airwave.channels.feeds import DvrFeed
+from airwave.channels.feeds import DvrFeed, LiveSegment
 from airwave.channels.supervisor import Supervisor
 from airwave.hls.live import render_live
 from airwave.hls.playlist import parse_media_playlist
 from airwave.runtime import Runtime
 from tests.e2e.live import (
+    FFMPEG,
     SEGMENT,
     add_channel,
     channel_field,
@@ -32,6 +36,9 @@ from tests.e2e.live import (
 
 pytestmark = pytest.mark.e2e
 SLACK = 4.0  # seconds for ffmpeg to start on a loaded two-core machine
+HOT = 1.5  # seconds beyond the stall for a hot slate: ticks, the reader's polling, a loaded machine
+RUNG = "90p"  # the one rung of a ladder channel on the 160x90 test pattern
+BAD_DECODE = re.compile(r"Invalid NAL unit size|no frame!|error while decoding|Invalid data found|PPS", re.I)
 
 
 @dataclass
@@ -81,11 +88,13 @@ def test_primary_backup_slate_and_back_while_a_client_reads(tmp_path: Path) -> N
             backup = _runs(sup, "backup")
             wait_for(lambda: any(_run(u) in backup for u in reader.seen), 10, "a backup segment in the playlist")
             assert reader.first_of(backup) - reader.last_of(primary) <= 2 * SEGMENT + SLACK
+            wait_for(lambda: sup.workers["news"].slate_ready, 30, "the slate made for the channel's size")
             stop(backup_encoder)
             wait_for(lambda: _state(rt) == "slate", 30, "the slate to take over")
             slate = _runs(sup, "slate")
             wait_for(lambda: any(_run(u) in slate for u in reader.seen), 10, "a slate segment in the playlist")
-            assert reader.first_of(slate) - reader.last_of(backup) <= 2 * 2 * SEGMENT + SLACK
+            # The slate is made ahead: it is on air as soon as the stall is declared (2 target durations).
+            assert reader.first_of(slate) - reader.last_of(backup) <= 2 * SEGMENT + HOT
             with pusher(url):
                 wait_for(lambda: _state(rt) == "live", 40, "the primary to return")
                 count = published(rt, "news")
@@ -116,12 +125,66 @@ def test_a_killed_ffmpeg_is_restarted_and_numbering_continues(tmp_path: Path) ->
     assert _no_ffmpeg_left(tmp_path)
 
 
-def _state(runtime: Runtime) -> str:
-    return str(channel_field(runtime, "news", "state"))
+def test_a_stalled_source_shows_the_hot_slate_at_once_and_returns(tmp_path: Path) -> None:
+    """A frozen ffmpeg (SIGSTOP: alive, silent) is a stall: the slate is published within two target
+    durations of the last segment, with a discontinuity, and the primary comes back after its restart. The
+    whole stretch decodes in ffmpeg, whose HLS reader keeps the first init segment across discontinuities."""
+    clip = make_file(tmp_path / "clip.mp4", seconds=4)
+    with live_runtime(tmp_path) as (runtime, supervisor):
+        add_channel(runtime, "loop", f"file://{clip}", mode="ladder")  # 160x90: one 90p rung, never upscaled
+        wait_for(lambda: published(runtime, "loop", RUNG) >= 3, 40, "the channel to go live")
+        worker = supervisor.workers["loop"]
+        wait_for(lambda: worker.slate_ready, 30, "the slate made for the channel's size")
+        feed = DvrFeed(runtime.settings, "loop")
+        frozen = worker.pids["primary"]
+        os.kill(frozen, signal.SIGSTOP)
+        try:
+            last_primary = time.monotonic()
+            before = published(runtime, "loop", RUNG)
+            wait_for(lambda: worker.slate_run, 20, "the slate to go on air")
+            first_slate = time.monotonic()
+            wait_for(lambda: _state(runtime, "loop") == "slate", 10, "the state to say slate")
+        finally:
+            os.kill(frozen, signal.SIGCONT)
+        wait_for(lambda: _state(runtime, "loop") == "live", 60, "the primary to return")
+        count = published(runtime, "loop", RUNG)
+        wait_for(lambda: published(runtime, "loop", RUNG) >= count + 2, 20, "more live segments")
+        segments = feed.segments(RUNG, dt.datetime(2000, 1, 1, tzinfo=dt.UTC), None)  # the whole DVR
+        errors = _decode_errors(feed.folder, segments)
+    # The stall is declared 2 target durations after the last segment was seen (up to 1 s before SIGSTOP).
+    assert first_slate - last_primary <= 2 * SEGMENT + HOT
+    assert before > 0
+    msns = [s.msn for s in segments]
+    assert msns == list(range(msns[0], msns[0] + len(msns))), "media sequence numbers must only grow"
+    runs = [s.uri.rsplit("/", 1)[-1].split("-")[0] for s in segments]
+    switches = [n for n in range(1, len(runs)) if runs[n] != runs[n - 1]]
+    assert len(switches) >= 2, "to the slate and back"
+    assert all(segments[n].discontinuity for n in switches)
+    pdts = [s.pdt for s in segments]
+    assert pdts == sorted(pdts)
+    assert errors == []
 
 
-def _runs(supervisor: Supervisor, role: str) -> set[str]:
-    run = supervisor.workers["news"].runs[role]
+def _decode_errors(folder: Path, segments: list[LiveSegment]) -> list[str]:
+    """What ffmpeg complains about while decoding ``segments`` (as a VOD playlist of the channel's files)."""
+    playlist = folder / "check.m3u8"
+    playlist.write_text(render_live(segments, 2, window=None, endlist=True, playlist_type="VOD"))
+    argv = [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "warning", "-i", str(playlist), "-f", "null", "-"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    return [line for line in done.stderr.splitlines() if BAD_DECODE.search(line)] + (
+        [f"ffmpeg exited with {done.returncode}"] if done.returncode else []
+    )
+
+
+def _state(runtime: Runtime, slug: str = "news") -> str:
+    return str(channel_field(runtime, slug, "state"))
+
+
+def _runs(supervisor: Supervisor, role: str, slug: str = "news") -> set[str]:
+    worker = supervisor.workers[slug]
+    if role == "slate":
+        return {worker.slate_run} if worker.slate_run else set()
+    run = worker.runs[role]
     return {run.id} if run is not None else set()
 
 
@@ -135,7 +198,7 @@ def channel_field_after(tmp_path: Path) -> int:
 
     runtime = open_runtime(load_settings(data=tmp_path / "var", secret_key="test"))
     try:
-        return int(channel_field(runtime, "news", "switch_count"))  # type: ignore[call-overload]
+        return int(str(channel_field(runtime, "news", "switch_count")))
     finally:
         runtime.close()
 

@@ -26,8 +26,10 @@ from airwave.store.tables import Title
 
 MOVIES = ("airwave-movies", "Airwave Movies")
 LIVE = ("airwave-live", "Airwave Live")
-# The demo titles last seconds; a block this long shows each as one guide programme (shorter gaps join it).
-SLOT_MINUTES = 5
+# The day of the playout channel, repeated: a film for an hour, then half an hour of the series, 16 times a
+# day. The demo titles last seconds, so the fillers play out each block; the guide shows each block as one
+# programme under its title, the way a TV guide reads.
+FILM_MINUTES, SERIES_MINUTES = 60, 30
 # Small, and put on air in ladder mode: the file's keyframes are 10 s apart, the re-encode cuts short segments.
 LIVE_CLIP = Clip("Airwave Live", seconds=30, width=640, height=360, colors=("0x5b0e2d", "0xffa781"),
                  subtitle="A looped demo feed")  # fmt: skip
@@ -72,18 +74,33 @@ def seed_demo_channels(runtime: Runtime, titles: Sequence[str]) -> list[str]:
 def _create_movies(runtime: Runtime, names: Sequence[str]) -> None:
     with runtime.db.session() as session:
         rows = session.scalars(select(Title).where(Title.name.in_(names), Title.media_path.is_not(None))).all()
-        by_name = {row.name: row.id for row in rows}
-        playable = [by_name[name] for name in names if name in by_name]
+        by_name = {row.name: row for row in rows}
+        playable = [by_name[name].id for name in names if name in by_name]
+        films = [by_name[name].id for name in names if name in by_name and by_name[name].kind == "film"]
+        series = sorted({row.parent_id for row in rows if row.kind == "episode" and row.parent_id is not None})
         channel = service.create_channel(
             session, runtime.settings, runtime.clock, MOVIES[0], name=MOVIES[1], kind="playout", number=1,
             group_title="Movies",
         )  # fmt: skip
         service.save_logo(session, runtime.settings, MOVIES[0], "logo.svg", _logo("AM", "#1d2b64"))
-        for index, start in enumerate(range(0, 1440, SLOT_MINUTES) if playable else ()):
-            title_id = playable[index % len(playable)]
-            add_block(session, runtime.clock, channel, title_id=title_id, start_minute=start, minutes=SLOT_MINUTES)
+        for start, minutes, title_id in day_blocks(films or playable, series):
+            add_block(session, runtime.clock, channel, title_id=title_id, start_minute=start, minutes=minutes)
         set_fillers(session, channel, playable)
         schedule_changed(runtime, session, channel, runtime.clock.now())
+
+
+def day_blocks(films: Sequence[int], series: Sequence[int]) -> list[tuple[int, int, int]]:
+    """The playout day as (start minute, minutes, title id): films in turn, each followed by a series block."""
+    blocks: list[tuple[int, int, int]] = []
+    start, turn = 0, 0
+    while films and start < 1440:
+        blocks.append((start, min(FILM_MINUTES, 1440 - start), films[turn % len(films)]))
+        start += FILM_MINUTES
+        if series and start < 1440:
+            blocks.append((start, min(SERIES_MINUTES, 1440 - start), series[turn % len(series)]))
+            start += SERIES_MINUTES
+        turn += 1
+    return blocks
 
 
 def _create_live(runtime: Runtime) -> None:

@@ -17,7 +17,7 @@ from airwave.channels.plan import load_plan
 from airwave.channels.playout import GuideEntry, guide_entries
 from airwave.config import Settings
 from airwave.store.channels import Channel
-from airwave.store.epg import Programme
+from airwave.store.epg import PlayoutBlock, Programme
 from airwave.store.tables import Title
 
 GUIDE_DAYS = 7
@@ -34,7 +34,9 @@ def refresh_playout_guide(
     plan = load_plan(session, settings, channel)
     if not plan.schedule.blocks and not plan.schedule.fillers:
         return 0
-    entries = guide_entries(plan, start, now + dt.timedelta(days=days))
+    query = select(PlayoutBlock.id, PlayoutBlock.title_id).where(PlayoutBlock.channel_id == channel.id)
+    block_titles = {row[0]: row[1] for row in session.execute(query)}
+    entries = guide_entries(plan, start, now + dt.timedelta(days=days), block_titles)
     taken = set(session.scalars(select(Programme.start).where(Programme.channel_id == channel.id)))
     written = 0
     for entry in entries:

@@ -10,13 +10,13 @@ import datetime as dt
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from airwave.channels.feeds import LiveSegment
 from airwave.channels.plan import Plan, load_plan
-from airwave.channels.schedule import Slot, cell_at, cell_start, slots
+from airwave.channels.schedule import cell_at, cell_start, occurrences, slot_at
 from airwave.channels.stitch import stitch
 from airwave.channels.vodmedia import ChannelRendition
 from airwave.delivery.files import servable
@@ -100,38 +100,70 @@ class PlayoutFeed:
         return None
 
 
+def playout_state(plan: Plan, now: dt.datetime) -> tuple[str, str]:
+    """A playout channel's state and the problem behind it. Pure.
+
+    "live" while a scheduled item or filler plays, "slate" while the slate fills a gap no title covers, and
+    "failing" when nothing can play (no renditions: no title has published media the channel can use).
+    """
+    if not plan.renditions:
+        reason = plan.warnings[0] if plan.warnings else "no title in the schedule or fillers has published media"
+        return "failing", f"nothing to play: {reason}; add titles with media to the schedule or the fillers"
+    slot, _offset = slot_at(plan.schedule, cell_at(plan.schedule, now))
+    if slot.item is None or not slot.item.playable:
+        return "slate", ""
+    return "live", ""
+
+
 @dataclass(frozen=True)
 class GuideEntry:
-    """A programme the schedule produces: a block's item, or the interlude between blocks."""
+    """A programme the schedule produces: a block's airing, or the interlude between blocks (no title)."""
 
     start: dt.datetime
     stop: dt.datetime
     title_id: int | None
 
 
-def guide_entries(plan: Plan, start: dt.datetime, end: dt.datetime) -> list[GuideEntry]:
-    """The guide of ``[start, end)``: one entry per scheduled item, gaps merged ("interludes"). Pure."""
-    schedule = plan.schedule
+def guide_entries(
+    plan: Plan, start: dt.datetime, end: dt.datetime, block_titles: Mapping[int, int] | None = None
+) -> list[GuideEntry]:
+    """The guide of ``[start, end)`` as a viewer reads it: one programme per block airing. Pure.
+
+    An airing is one programme from the block's start to its end, whatever plays in it: a film or a single
+    episode under its own title, several episodes (or a series' run) under the block's title, the fillers
+    after them included. Time between blocks is an interlude; one shorter than :data:`SHORT_GAP` joins the
+    programme before it.
+
+    Args:
+        block_titles: block id -> the title the block was scheduled with (a series for its episodes).
+    """
+    schedule, titles = plan.schedule, block_titles or {}
+    first, last = cell_at(schedule, start), cell_at(schedule, end) + 1
     entries: list[GuideEntry] = []
-    for slot in slots(schedule, cell_at(schedule, start), cell_at(schedule, end)):
-        entry = _entry(plan, slot)
-        if entries and entry.title_id is None and entries[-1].title_id is None:
-            entries[-1] = GuideEntry(entries[-1].start, entry.stop, None)
-        else:
-            entries.append(entry)
+    cursor = first
+    for airing in occurrences(schedule, first, last):
+        if airing.first > cursor:
+            entries.append(GuideEntry(cell_start(schedule, cursor), cell_start(schedule, airing.first), None))
+        items = airing.items()
+        title = items[0].title_id if len(items) == 1 else titles.get(airing.block.id)
+        title = title if title is not None else (items[0].title_id if items else None)
+        begin = airing.first if not entries else max(airing.first, cursor)  # the first may have begun earlier
+        entries.append(GuideEntry(cell_start(schedule, begin), cell_start(schedule, airing.end), title))
+        cursor = max(cursor, airing.end)
+    if cursor < last:
+        entries.append(GuideEntry(cell_start(schedule, cursor), cell_start(schedule, last), None))
+    return _join_short_gaps(entries)
+
+
+def _join_short_gaps(entries: list[GuideEntry]) -> list[GuideEntry]:
     merged: list[GuideEntry] = []
     for entry in entries:
-        if entry.title_id is None and entry.stop - entry.start < SHORT_GAP and merged:
+        short = entry.title_id is None and entry.stop - entry.start < SHORT_GAP
+        if merged and (short or (entry.title_id is None and merged[-1].title_id is None)):
             merged[-1] = GuideEntry(merged[-1].start, entry.stop, merged[-1].title_id)
         else:
             merged.append(entry)
     return merged
-
-
-def _entry(plan: Plan, slot: Slot) -> GuideEntry:
-    schedule = plan.schedule
-    title_id = slot.item.title_id if slot.item is not None and slot.block_id is not None else None
-    return GuideEntry(cell_start(schedule, slot.first), cell_start(schedule, slot.end), title_id)
 
 
 def _ms_since_epoch(moment: dt.datetime) -> int:

@@ -189,6 +189,33 @@ def day_parts(schedule: Schedule, day: int) -> list[Slot | Gap]:
     return parts
 
 
+@dataclass(frozen=True)
+class Occurrence:
+    """One airing of a block: cells ``[first, end)`` of day ``day``, its ``number``-th since the epoch."""
+
+    block: Block
+    first: int
+    end: int
+    number: int
+
+    def items(self) -> list[Item]:
+        """What this airing plays (the rest of its cells go to the fillers and the slate)."""
+        return block_items(self.block, self.number, self.end - self.first)
+
+
+def occurrences(schedule: Schedule, first: int, end: int) -> list[Occurrence]:
+    """The block airings that overlap cells ``[first, end)``, in order (overlaps cut as the timeline cuts them)."""
+    found: dict[tuple[int, int], Occurrence] = {}
+    day = first * schedule.grid_ms // DAY_MS
+    last_day = max(first, end - 1) * schedule.grid_ms // DAY_MS
+    while day <= last_day:
+        for block, low, high, number in _occurrences(schedule, day):
+            if high > first and low < end:
+                found[(low, block.id)] = Occurrence(block, low, high, number)
+        day += 1
+    return [found[key] for key in sorted(found)]
+
+
 def day_first_cell(schedule: Schedule, day: int) -> int:
     """The first cell that starts at or after midnight of ``day``."""
     return _ceil_cell(day * DAY_MS, schedule)

@@ -25,7 +25,7 @@ STATES = ("live", "backup", "slate", "stopped", "failing")
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml",
               ".webp": "image/webp"}  # fmt: skip
 LOGO_MAX_BYTES = 2_000_000
-EDITABLE = ("name", "source_url", "backup_url", "mode", "group_title", "number", "dvr_hours", "enabled")
+EDITABLE = ("name", "source_url", "backup_url", "mode", "group_title", "number", "dvr_hours", "enabled", "watermark")
 PLAYOUT = "playout"  # the source of a channel played out from the catalogue on a schedule
 
 
@@ -193,6 +193,8 @@ def _apply_options(session: Session, settings: Settings, channel: Channel, field
         channel.dvr_hours = hours
     if "enabled" in fields:
         channel.enabled = bool(fields["enabled"])
+    if "watermark" in fields:  # forensic A/B marking (channels.marking); the channel's runs restart
+        channel.watermark = bool(fields["watermark"])
     if channel.source_url == SRT_PUSH:
         channel.srt_port = fields.get("srt_port") or channel.srt_port or _free_srt_port(session, settings)
     else:

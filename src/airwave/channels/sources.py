@@ -1,4 +1,4 @@
-"""Channel source URLs: what each kind means and whether a given URL is one. Pure.
+"""Channel source URLs: what each kind means, whether a given URL is one, and what a source carries.
 
 =================  ==========================================================================
 ``push:rtmp``      an encoder (OBS, ffmpeg) pushes to the one RTMP port with the channel's key
@@ -14,11 +14,18 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from airwave.errors import BadRequest
+import av
+
+from airwave.errors import AirwaveError, BadRequest
+from airwave.media.probe import probe
+
+log = logging.getLogger(__name__)
 
 RTMP_PUSH = "push:rtmp"
 SRT_PUSH = "push:srt"
@@ -104,3 +111,67 @@ def ffmpeg_input(
     if scheme in ("http", "https"):
         return ["-rw_timeout", "10000000", "-reconnect", "1", "-i", source.url]
     return ["-i", source.url]
+
+
+PROBE_TIMEOUT = 10.0  # seconds to open a live source and read its stream headers
+_PROBE_FAILURES = (av.error.FFmpegError, OSError, ValueError, IndexError, StopIteration)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What a source carries: enough to choose passthrough or a ladder, and to size the ladder."""
+
+    video: str  # ffmpeg codec name: h264, hevc, mpeg2video, ...
+    audio: str | None
+    width: int  # displayed size (pixel aspect applied)
+    height: int
+    fps: float
+
+
+def probe_source(source: Source, timeout: float = PROBE_TIMEOUT) -> SourceInfo | None:
+    """Open a file or pull source and describe its first video and audio streams; None if it cannot be known.
+
+    Push sources arrive only once the run reads them, so they are not probed. A pull source that does not
+    answer within ``timeout`` is not known either: the run is planned without it and tries the source itself.
+    """
+    if source.kind == "file":
+        try:
+            info = probe(source.path)
+        except AirwaveError as exc:
+            log.warning("cannot probe %s: %s", source.path, exc)
+            return None
+        width, height = info.video.display_size
+        audio = info.audio[0].codec if info.audio else None
+        return SourceInfo(info.video.codec, audio, width, height, info.video.fps)
+    if source.kind != "pull":
+        return None
+    try:
+        with av.open(source.url, options=_probe_options(source), timeout=timeout) as container:
+            return _describe(container)
+    except _PROBE_FAILURES as exc:
+        log.warning("cannot probe %s: %s", redact(source.url), exc)
+        return None
+
+
+def _probe_options(source: Source) -> dict[str, str]:
+    if source.scheme == "rtsp":
+        return {"rtsp_transport": "tcp"}
+    if source.scheme in ("udp", "rtp"):
+        return {"overrun_nonfatal": "1", "fifo_size": "1000000"}
+    return {}
+
+
+def _describe(container: Any) -> SourceInfo | None:
+    videos = [s for s in container.streams.video if s.codec_context.width and s.codec_context.height]
+    if not videos:
+        return None
+    video = videos[0]
+    context = video.codec_context
+    aspect = float(video.sample_aspect_ratio or context.sample_aspect_ratio or 1)
+    rate = video.average_rate or video.guessed_rate or video.base_rate
+    fps = float(rate) if rate and 1 <= float(rate) <= 240 else 25.0
+    audio = next(iter(container.streams.audio), None)
+    return SourceInfo(
+        str(context.name), str(audio.codec_context.name) if audio is not None else None,
+        max(1, round(context.width * aspect)), int(context.height), fps,
+    )  # fmt: skip

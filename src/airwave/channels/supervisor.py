@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from airwave.channels.feeds import live_dir
 from airwave.channels.plans import ChannelConfig
+from airwave.channels.playout import plan_for, playout_state
 from airwave.channels.rtmp import RtmpPublisher, RtmpServer
 from airwave.channels.sources import RTMP_PUSH
 from airwave.channels.worker import ChannelWorker
@@ -118,10 +119,20 @@ class Supervisor:
             for row in rows:
                 if not row.enabled and row.state != "stopped":
                     row.state, row.state_since = "stopped", self.runtime.clock.now()
-                elif row.kind == "playout" and row.enabled and row.state != "live":
-                    # Playout needs no process: computed from the schedule, it is on air whenever enabled.
-                    row.state, row.state_since = "live", self.runtime.clock.now()
+                elif row.kind == "playout" and row.enabled:
+                    self._playout_state(row)
             return {row.slug: _config(row) for row in rows if row.kind == "live" and row.enabled and row.source_url}
+
+    def _playout_state(self, row: Channel) -> None:
+        """A playout channel needs no process: its state is what its schedule puts on air now."""
+        try:
+            state, error = playout_state(plan_for(self.runtime, row), self.runtime.clock.now())
+        except AirwaveError as exc:
+            state, error = "failing", str(exc)
+        if row.state != state:
+            row.state, row.state_since = state, self.runtime.clock.now()
+        if row.last_error != error:
+            row.last_error = error
 
     def _stop_worker(self, slug: str) -> None:
         worker = self.workers.pop(slug)
@@ -181,5 +192,6 @@ class Supervisor:
 
 def _config(row: Channel) -> ChannelConfig:
     return ChannelConfig(
-        row.slug, row.source_url, row.backup_url, row.mode, row.dvr_hours, row.stream_key, row.srt_port
+        row.slug, row.source_url, row.backup_url, row.mode, row.dvr_hours, row.stream_key, row.srt_port,
+        row.watermark,
     )

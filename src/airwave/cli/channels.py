@@ -14,6 +14,8 @@ from typing import Any
 import click
 
 from airwave.channels import service
+from airwave.channels.marking import channel_marking
+from airwave.channels.remux import engine_for
 from airwave.channels.sources import redact
 from airwave.cli.main import Context, cli, pass_context
 from airwave.store.channels import Channel
@@ -29,6 +31,10 @@ def channel() -> None:
     """Manage live channels."""
 
 
+def _on_off(_context: click.Context, _parameter: click.Parameter, value: str | None) -> bool | None:
+    return None if value is None else value == "on"
+
+
 def _options(command: Any) -> Any:
     for option in reversed([
         click.option("--backup", "backup_url", help="Backup source (pull or file) used when the source stalls."),
@@ -37,6 +43,8 @@ def _options(command: Any) -> Any:
         click.option("--group", "group_title", help="Group shown in the guide and the M3U (e.g. News)."),
         click.option("--number", type=click.IntRange(1, 99_999), help="Channel number in the guide."),
         click.option("--dvr-hours", type=click.FloatRange(0, 720), help="How many hours the DVR keeps."),
+        click.option("--watermark", type=click.Choice(["on", "off"]), callback=_on_off,
+                     help="Forensic A/B watermarking of every viewer's copy (costs two extra encodes a segment)."),
     ]):  # fmt: skip
         command = option(command)
     return command
@@ -104,6 +112,9 @@ def show(context: Context, slug: str) -> None:
         row = service.get_channel(session, slug)
         for key, value in _json(row).items():
             click.echo(f"{key}: {value}")
+        marking = channel_marking(runtime.settings, row.slug)  # WATERMARK (issue 6): what marking costs
+        if row.watermark or marking:
+            click.echo(f"watermark cost: {marking or 'nothing marked yet'}")
         _echo_push(context, row)
 
 
@@ -172,4 +183,6 @@ def _json(row: Channel) -> dict[str, Any]:
         "slug": row.slug, "name": row.name, "number": row.number, "group": row.group_title, "state": row.state,
         "enabled": row.enabled, "mode": row.mode, "source": redact(row.source_url), "backup": redact(row.backup_url),
         "dvr_hours": row.dvr_hours, "switches": row.switch_count, "last_error": row.last_error,
+        "watermark": row.watermark,
+        "engine": engine_for(row.mode, row.source_url) if row.kind == "live" else None,
     }  # fmt: skip

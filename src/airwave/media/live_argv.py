@@ -15,7 +15,11 @@ from airwave.media.ladder import Rung
 
 PASSTHROUGH = "live"  # the one rendition of a passthrough channel (and of its slate)
 AUDIO = ["-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000"]
-SLATE_TEXT = "Back shortly"
+# SPS and PPS before every keyframe as well as in the init segment. A channel's runs (a restart, the backup,
+# the slate) are separate encodes with different parameter sets; players that keep the first init segment
+# across an EXT-X-DISCONTINUITY (ffmpeg's HLS reader skips a second moov) would decode the next run with the
+# wrong ones ("Invalid NAL unit size", "no frame!"). In-band copies make every run's segments decodable alone.
+IN_BAND_HEADERS = ["-x264-params", "repeat-headers=1"]
 
 
 @dataclass(frozen=True)
@@ -28,19 +32,6 @@ class RunOutput:
     list_size: int = 6
 
 
-def slate_input_argv(width: int, height: int, fps: float, text: str = SLATE_TEXT) -> list[str]:
-    """A "back shortly" picture and silence, generated in real time."""
-    size = f"{width}x{height}"
-    picture = (
-        f"color=c=0x14161f:size={size}:rate={fps:g},"
-        f"drawtext=text='{text}':fontsize={max(12, height // 10)}:fontcolor=white:x=(w-tw)/2:y=(h-th)/2"
-    )
-    return [
-        "-re", "-f", "lavfi", "-i", picture,
-        "-re", "-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=48000",
-    ]  # fmt: skip
-
-
 def passthrough_argv(ffmpeg: str, inputs: Sequence[str], out: RunOutput, *, copy_audio: bool = True) -> list[str]:
     """Remux the first video and audio stream as they are (H.264/HEVC and AAC suit HLS)."""
     argv = [*_head(ffmpeg, inputs), "-map", "0:v:0", "-map", "0:a:0?", "-c:v", "copy"]
@@ -51,18 +42,22 @@ def passthrough_argv(ffmpeg: str, inputs: Sequence[str], out: RunOutput, *, copy
 
 def encode_argv(
     ffmpeg: str, inputs: Sequence[str], out: RunOutput, rungs: Sequence[Rung], *, preset: str, fps: float,
-    audio_input: int = 0,
+    cap_at_source: bool = False,
 ) -> list[str]:  # fmt: skip
-    """Decode once and encode every rung with keyframes on segment boundaries (an ABR ladder or a slate)."""
+    """Decode once and encode every rung with keyframes on segment boundaries (an ABR ladder).
+
+    ``cap_at_source``: the source's size is unknown (a push), so each rung is at most the source's size
+    rather than exactly the rung's, never upscaled.
+    """
     labels = "".join(f"[s{number}]" for number in range(len(rungs)))
     chains = [f"[0:v:0]split={len(rungs)}{labels}"]
-    chains += [f"[s{n}]scale={r.width}:{r.height},setsar=1,format=yuv420p[v{n}]" for n, r in enumerate(rungs)]
+    chains += [f"[s{n}]{_scale(r, cap_at_source)},setsar=1,format=yuv420p[v{n}]" for n, r in enumerate(rungs)]
     argv = [*_head(ffmpeg, inputs), "-filter_complex", ";".join(chains)]
     gop = str(max(1, round(fps * out.segment_seconds)))
     for number, rung in enumerate(rungs):
-        argv += ["-map", f"[v{number}]", "-map", f"{audio_input}:a:0?", "-c:v", "libx264", "-preset", preset]
+        argv += ["-map", f"[v{number}]", "-map", "0:a:0?", "-c:v", "libx264", "-preset", preset]
         argv += ["-b:v", str(rung.bitrate), "-maxrate", str(rung.maxrate), "-bufsize", str(rung.bufsize)]
-        argv += ["-g", gop, "-keyint_min", gop, "-sc_threshold", "0"]
+        argv += ["-g", gop, "-keyint_min", gop, "-sc_threshold", "0", *IN_BAND_HEADERS]
         argv += ["-force_key_frames", f"expr:gte(t,n_forced*{out.segment_seconds:g})", *AUDIO]
         argv += hls_output(out, rung.name)
     return argv
@@ -78,6 +73,15 @@ def hls_output(out: RunOutput, rendition: str) -> list[str]:
         "-hls_flags", "independent_segments+temp_file", "-start_number", "0",
         str(out.folder / rendition / f"{out.run}.m3u8"),
     ]  # fmt: skip
+
+
+def _scale(rung: Rung, cap_at_source: bool) -> str:
+    if not cap_at_source:
+        return f"scale={rung.width}:{rung.height}"
+    return (
+        f"scale='min(iw,{rung.width})':'min(ih,{rung.height})'"
+        ":force_original_aspect_ratio=decrease:force_divisible_by=2"
+    )
 
 
 def _head(ffmpeg: str, inputs: Sequence[str]) -> list[str]:

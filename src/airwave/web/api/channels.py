@@ -11,6 +11,7 @@ from pydantic import Field
 
 from airwave.channels import service
 from airwave.channels.playback import start_channel
+from airwave.channels.remux import engine_for
 from airwave.channels.sources import redact
 from airwave.delivery.admission import admit
 from airwave.delivery.limits import lease_seconds
@@ -48,7 +49,11 @@ class ChannelOut(Model):
     backup_url: str | None = Field(None, description="Admins only.")
     switch_count: int | None = Field(None, description="Admins only: source switches so far.")
     last_error: str | None = Field(None, description="Admins only: why the last source failed.")
+    engine: str | None = Field(
+        None, description="Admins only, live channels: remux (in-process RTMP passthrough) or ffmpeg."
+    )
     push: PushOut | None = Field(None, description="Admins only: where encoders push to.")
+    watermark: bool | None = Field(None, description="Admins only: forensic A/B watermarking of every viewer's copy.")
 
 
 class ChannelList(Model):
@@ -68,6 +73,7 @@ class ChannelIn(Model):
     number: int | None = Field(None, ge=1, le=99_999)
     dvr_hours: float | None = Field(None, ge=0, le=720)
     enabled: bool = True
+    watermark: bool = Field(False, description="Forensic A/B watermarking (two extra encodes per segment).")
 
 
 class ChannelPatch(Model):
@@ -79,6 +85,7 @@ class ChannelPatch(Model):
     number: int | None = Field(None, ge=1, le=99_999)
     dvr_hours: float | None = Field(None, ge=0, le=720)
     enabled: bool | None = None
+    watermark: bool | None = None
 
 
 def push_host(request: Request) -> str:
@@ -99,7 +106,10 @@ def channel_out(request: Request, channel: Channel, user: User) -> ChannelOut:
         out.update(
             source_url=redact(channel.source_url), backup_url=redact(channel.backup_url),
             switch_count=channel.switch_count, last_error=channel.last_error, push=PushOut(**push.__dict__),
+            watermark=channel.watermark,
         )  # fmt: skip
+        if channel.kind == "live":
+            out["engine"] = engine_for(channel.mode, channel.source_url)
     return ChannelOut(**out)
 
 

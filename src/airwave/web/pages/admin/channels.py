@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from airwave.channels import service
+from airwave.channels.marking import channel_marking
 from airwave.errors import ClientError
 from airwave.store.channels import Channel
 from airwave.web import deps
@@ -34,6 +35,7 @@ class ChannelFields(BaseModel):
     group_title: str = ""
     number: str = ""
     dvr_hours: str = ""
+    watermark: str = ""  # "1" when the forensic watermark box is ticked
 
 
 @router.get("/admin/channels")
@@ -117,13 +119,15 @@ def _form_page(request: Request, channel: Channel | None, form: dict[str, Any], 
     runtime = deps.get_runtime(request)
     push = service.push_info(runtime.settings, channel, push_host(request)) if channel is not None else None
     context = {"channel": channel, "form": form, "errors": errors, "push": push, "section": "channels",
-               "source_hint": SOURCE_HINT, "modes": service.MODES}  # fmt: skip
+               "source_hint": SOURCE_HINT, "modes": service.MODES,
+               "marking": channel_marking(runtime.settings, channel.slug) if channel is not None else None}  # fmt: skip
     return render(request, "admin/channel_form.html", context, status=status)
 
 
 def _values(form: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {key: form[key] for key in ("name", "source_url", "backup_url", "mode", "group_title")}
     values["number"] = _number(form["number"], "number", int)
+    values["watermark"] = bool(form.get("watermark"))
     if form["dvr_hours"].strip():
         values["dvr_hours"] = _number(form["dvr_hours"], "dvr_hours", float)
     return values
@@ -145,4 +149,5 @@ def _form_of(channel: Channel) -> dict[str, Any]:
         "slug": channel.slug, "name": channel.name, "source_url": channel.source_url,
         "backup_url": channel.backup_url, "mode": channel.mode, "group_title": channel.group_title,
         "number": "" if channel.number is None else str(channel.number), "dvr_hours": f"{channel.dvr_hours:g}",
+        "watermark": "1" if channel.watermark else "",
     }  # fmt: skip
