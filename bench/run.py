@@ -21,6 +21,7 @@ BENCHES = (
     "bench.edge",
     "bench.leases",
     "bench.watermark",
+    "bench.marking",
     "bench.channels",
 )
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"

@@ -118,8 +118,9 @@ class Settings(BaseSettings):
     )
     bind_session_ip: bool = Field(
         False,
-        description="Refuse playlists and keys to a client whose address differs from the one that started the "
-        "session. Off: such replays are only logged.",
+        description="Bind every session to the address that started it (operator-wide): refuse playlists and "
+        "keys to another address, and edges refuse its segments. Off: each plan's `client_binding` decides "
+        "(none: replays are only logged; ip; asn).",
     )
     vod_encryption: bool = Field(
         True, description="Encrypt on-demand segments with HLS AES-128; keys go only to live, entitled sessions."
@@ -222,6 +223,12 @@ class Settings(BaseSettings):
     )
     geoip_mmdb: Path | None = Field(
         None, description="MaxMind-format database (GeoIP2/GeoLite2 Country or City `.mmdb`) for territories."
+    )
+    geoip_asn_mmdb: Path | None = Field(
+        None,
+        description="MaxMind-format ASN database (GeoLite2-ASN layout `.mmdb`) for plans whose `client_binding` "
+        "is `asn`: a session stays playable from any address of the network that started it. Without it, "
+        "ASN-bound sessions are held to their starting address.",
     )
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
         (),

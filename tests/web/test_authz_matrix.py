@@ -64,6 +64,14 @@ PUBLIC: dict[tuple[str, str], str] = {
 }
 # Path prefixes whose routes carry their own credential in the URL (a signed token) or serve public art.
 TOKEN_PREFIXES = ("/p/{token}/", "/iptv/{token}/", "/art/", "/logo/")
+# Routes whose level is pinned here, so a changed dependency cannot quietly widen them.
+PINNED: dict[tuple[str, str], str] = {
+    ("GET", "/api/v1/channels/{slug}/territories"): "staff",
+    ("PUT", "/api/v1/channels/{slug}/territories"): "admin",
+    ("GET", "/api/v1/channels/{slug}/blackouts"): "staff",
+    ("POST", "/api/v1/channels/{slug}/blackouts"): "admin",
+    ("DELETE", "/api/v1/channels/{slug}/blackouts/{blackout_id}"): "admin",
+}
 
 
 @dataclass(frozen=True)
@@ -131,6 +139,11 @@ def test_changing_prices_plans_and_packages_needs_an_admin(client: TestClient) -
         if e.method != "GET" and money.search(e.path) and e.level != "admin"
     ]
     assert not loose, f"support (or worse) could change money matters through: {loose}"
+
+
+def test_pinned_routes_keep_their_level(client: TestClient) -> None:
+    levels = {(e.method, e.path): e.level for e in endpoints(client.app)}
+    assert {route: levels.get(route) for route in PINNED} == PINNED
 
 
 def test_authorization_matrix(client: TestClient, runtime: Runtime, viewer: Account, support: Account) -> None:

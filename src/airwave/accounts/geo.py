@@ -8,6 +8,10 @@ Two operator-supplied sources, asked in this order:
 * ``Settings.geoip_mmdb``: a MaxMind DB (GeoIP2 / GeoLite2 Country or City, or any database whose records
   carry ``country.iso_code`` or ``country_code``), read with the ``maxminddb`` package.
 
+The client's network (autonomous system number), for plans that bind sessions to a network
+(``delivery/binding.py``), comes from ``Settings.geoip_asn_mmdb``: a MaxMind DB in the GeoLite2-ASN layout
+(records carry ``autonomous_system_number``).
+
 Behind reverse proxies set ``Settings.trusted_proxies``: only when the peer is one of them is
 ``X-Forwarded-For`` believed, read right to left, skipping the trusted hops (a client can prepend anything).
 Files are loaded once and reloaded when they change on disk.
@@ -20,7 +24,7 @@ import ipaddress
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import maxminddb
 
@@ -61,6 +65,15 @@ def territory_for(settings: Settings, client_ip: str, headers: Mapping[str, str]
     if settings.geoip_mmdb is not None:
         return _load(settings.geoip_mmdb, MmdbTerritories).lookup(address)
     return None
+
+
+def asn_for(settings: Settings, client_ip: str) -> int | None:
+    """The autonomous system number of ``client_ip`` (already the client, not a proxy), or None when unknown
+    (no ASN database configured, an address it does not list, or no address)."""
+    address = _address(client_ip)
+    if address is None or settings.geoip_asn_mmdb is None:
+        return None
+    return _load(settings.geoip_asn_mmdb, MmdbNetworks).lookup(address)
 
 
 class CsvTerritories:
@@ -128,11 +141,29 @@ class MmdbTerritories:
         return code.upper() if isinstance(code, str) else None
 
 
+class MmdbNetworks:
+    """Autonomous system numbers from a MaxMind DB file (GeoLite2-ASN layout)."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._reader = maxminddb.open_database(str(path))
+        except (OSError, maxminddb.InvalidDatabaseError, ValueError) as exc:
+            raise ConfigError(f"cannot open the ASN database {path}: {exc}; check `geoip_asn_mmdb`") from None
+
+    def lookup(self, address: IPAddress) -> int | None:
+        if address.version == 6 and self._reader.metadata().ip_version == 4:
+            return None
+        record: Any = self._reader.get(address)
+        number = record.get("autonomous_system_number") if isinstance(record, dict) else None
+        return number if isinstance(number, int) and not isinstance(number, bool) and number > 0 else None
+
+
+Loaded = TypeVar("Loaded", CsvTerritories, MmdbTerritories, MmdbNetworks)
 _cache: dict[tuple[Path, str], tuple[tuple[int, int], Any]] = {}
 _lock = threading.Lock()
 
 
-def _load(path: Path, kind: type[CsvTerritories] | type[MmdbTerritories]) -> CsvTerritories | MmdbTerritories:
+def _load(path: Path, kind: type[Loaded]) -> Loaded:
     try:
         status = path.stat()
     except OSError as exc:
@@ -144,7 +175,7 @@ def _load(path: Path, kind: type[CsvTerritories] | type[MmdbTerritories]) -> Csv
         if cached is None or cached[0] != stamp:
             cached = (stamp, kind(path))
             _cache[key] = cached
-        loaded: CsvTerritories | MmdbTerritories = cached[1]
+        loaded: Loaded = cached[1]
         return loaded
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from airwave.errors import BadRequest, NotFound
 from airwave.store.accounts import Blackout
 from airwave.store.channels import Channel
+from airwave.store.epg import Programme
 from airwave.store.tables import Title
 
 if TYPE_CHECKING:
@@ -237,6 +238,31 @@ def blackout_programme(
         raise NotFound(f"that programme is not in {channel.name}'s guide")
     return add_blackout(session, channel, start=programme.start, stop=programme.stop, territories=territories,
                         note=note or programme.title, programme_id=programme.id)  # fmt: skip
+
+
+def blackout_programme_id(
+    session: Session, channel: Channel, programme_id: int, territories: str | Iterable[str], note: str = ""
+) -> Blackout:
+    """Black out the programme with guide id ``programme_id`` (API and CLI callers name it by id).
+
+    Raises:
+        NotFound: no programme ``programme_id`` in this channel's guide.
+        BadRequest: no (valid) territory is given.
+    """
+    programme = session.get(Programme, programme_id)
+    if programme is None or programme.channel_id != channel.id:
+        raise NotFound(
+            f"programme {programme_id} is not in {channel.name}'s guide: pick one of its programmes "
+            f"(GET /api/v1/epg, `airwave epg export`) or give the start and stop times instead"
+        )
+    return blackout_programme(session, channel, programme, territories, note)
+
+
+def describe_blackout(rule: Blackout) -> str:
+    """ "Cup Final 2027-01-15 09:00-11:00 UTC in GB IE": the audit log's detail of a blackout."""
+    start, stop = _utc(rule.start), _utc(rule.stop)
+    until = f"{stop:%H:%M}" if stop.date() == start.date() else f"{stop:%Y-%m-%d %H:%M}"
+    return f"{rule.note} {start:%Y-%m-%d %H:%M}-{until} UTC in {rule.territories}".strip()
 
 
 def remove_blackout(session: Session, channel: Channel, blackout_id: int) -> Blackout:

@@ -15,6 +15,9 @@ from airwave.errors import BadRequest, Conflict, NotFound
 from airwave.store.billing import Plan, Subscription
 
 LIVE_STATES = ("trialing", "active", "past_due")
+# How a session's URLs are tied to the client that started it (delivery/binding.py): not at all (replays from
+# elsewhere are logged), to its address, or to its network (autonomous system; survives mobile address changes).
+CLIENT_BINDINGS = ("none", "ip", "asn")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,17 @@ class PlanSpec:
     packages: tuple[str, ...] = ()
     description: str = ""
     public: bool = True
+    client_binding: str = "none"
+
+
+def spec_of(plan: Plan) -> PlanSpec:
+    """A plan's current terms, to change some of them with ``dataclasses.replace`` and :func:`update_plan`."""
+    return PlanSpec(
+        name=plan.name, price=plan.price, currency=plan.currency, interval=plan.interval,
+        trial_days=plan.trial_days, max_streams=plan.max_streams, max_devices=plan.max_devices,
+        packages=tuple(p.slug for p in plan.packages), description=plan.description, public=plan.public,
+        client_binding=plan.client_binding or "none",
+    )  # fmt: skip
 
 
 def create_plan(session: Session, clock: Clock, slug: str, spec: PlanSpec) -> Plan:
@@ -76,6 +90,8 @@ def _apply(session: Session, plan: Plan, spec: PlanSpec) -> None:
             raise BadRequest(f"{label} must be between {low} and 1000, not {value}")
     if spec.max_devices < 1 or spec.max_devices > 1000:
         raise BadRequest(f"devices must be between 1 and 1000, not {spec.max_devices}")
+    if spec.client_binding not in CLIENT_BINDINGS:
+        raise BadRequest(f"unknown client binding {spec.client_binding!r}: use none, ip or asn")
     plan.name = spec.name.strip()[:120]
     plan.description = spec.description.strip()
     plan.price = spec.price
@@ -85,6 +101,7 @@ def _apply(session: Session, plan: Plan, spec: PlanSpec) -> None:
     plan.max_streams = spec.max_streams
     plan.max_devices = spec.max_devices
     plan.public = spec.public
+    plan.client_binding = spec.client_binding
     packages = [get_package(session, slug) for slug in dict.fromkeys(spec.packages)]
     addons = [p.slug for p in packages if p.addon]
     if addons:
@@ -116,6 +133,18 @@ def list_plans(session: Session, *, public_only: bool = False) -> list[Plan]:
     if public_only:
         query = query.where(Plan.public.is_(True))
     return list(session.scalars(query))
+
+
+def client_binding_of(session: Session, user_id: int) -> str:
+    """The client binding of the account's live subscription's plan; ``none`` without one."""
+    query = (
+        select(Plan.client_binding)
+        .join(Subscription, Subscription.plan_id == Plan.id)
+        .where(Subscription.user_id == user_id, Subscription.state.in_(LIVE_STATES))
+        .order_by(Subscription.id.desc())
+        .limit(1)
+    )
+    return session.scalar(query) or "none"
 
 
 def subscriber_counts(session: Session, plan_ids: Iterable[int]) -> dict[int, int]:

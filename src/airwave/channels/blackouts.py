@@ -11,6 +11,12 @@ The discontinuity sequence (RFC 8216 6.2.2) must count the discontinuities added
 shown. They are counted from the rules alone (one per slate segment of a grid-long nominal length, one on
 return), so the number is the same at every refresh without keeping any state.
 
+Staff (admins and support) previewing a channel are not blacked out: they must see what is on air to check
+it, so :func:`viewer_rules` gives them no rules, and the channel page tells them what viewers in the
+blacked-out territories get instead (:func:`staff_notice`). A rule added while viewers watch reaches them at
+their next playlist refresh: at once in the process that changed it (:func:`forget_rules`), within
+``RULES_TTL`` seconds in the others.
+
 The slate is made by ``channels.slate.slate_argv`` (ffmpeg) once per channel rendition and segment length,
 under ``<data>/channels/<slug>/blackout/<grid ms>/<rendition>/``, saying "Not available in your area".
 """
@@ -29,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from airwave.accounts import rights
+from airwave.accounts.entitlements import STAFF
 from airwave.channels import slate
 from airwave.channels.feeds import Feed, LiveSegment
 from airwave.channels.plan import read_track
@@ -39,6 +46,7 @@ from airwave.hls.master import RenditionLike
 from airwave.media.ffmpeg import find_ffmpeg
 from airwave.runtime import Runtime
 from airwave.store.channels import Channel
+from airwave.store.tables import User
 
 TEXT = "Not available in your area"
 FOLDER = "blackout"
@@ -46,6 +54,7 @@ RULES_TTL = 5.0
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _FAR = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 _rules: TTLCache[tuple[int, int], tuple[Rule, ...]] = TTLCache(5_000)
+_staff: TTLCache[tuple[int, int], bool] = TTLCache(10_000)
 _making: dict[Path, threading.Lock] = {}
 _making_lock = threading.Lock()
 
@@ -83,6 +92,40 @@ def forget_rules(runtime: Runtime, channel_id: int) -> None:
 
 def for_territory(rules: Sequence[Rule], territory: str | None) -> tuple[Rule, ...]:
     return tuple(rule for rule in rules if rule.applies(territory))
+
+
+def viewer_rules(runtime: Runtime, channel_id: int, territory: str | None, user_id: int) -> tuple[Rule, ...]:
+    """The blackouts the viewer ``user_id`` in ``territory`` gets: none for staff previewing the channel."""
+    rules = for_territory(rules_for(runtime, channel_id), territory)
+    if rules and is_staff(runtime, user_id):
+        return ()
+    return rules
+
+
+def is_staff(runtime: Runtime, user_id: int) -> bool:
+    """Whether ``user_id`` is an admin or support agent (cached like the rules; blocking on a miss)."""
+    key = (id(runtime), user_id)
+    found, cached = _staff.get(key)
+    if found and cached is not None:
+        return cached
+    with runtime.db.session() as session:
+        user = session.get(User, user_id)
+        staff = user is not None and user.role in STAFF
+    _staff.put(key, staff, RULES_TTL)
+    return staff
+
+
+def staff_notice(rules: Sequence[Rule], start: dt.datetime, stop: dt.datetime) -> str | None:
+    """What staff previewing ``[start, stop)`` of a channel are told of its blackouts there, or None. Pure."""
+    hits = [rule for rule in rules if rule.start < stop and rule.stop > start]
+    if not hits:
+        return None
+    places = ", ".join(sorted(set().union(*(rule.territories for rule in hits))))
+    until = max(rule.stop for rule in hits)
+    return (
+        f"Blacked out in {places} until {until:%H:%M} UTC: viewers there see the slate. You see the channel "
+        "because staff previews are never blacked out."
+    )
 
 
 def in_force(rules: Sequence[Rule], moment: dt.datetime) -> Rule | None:

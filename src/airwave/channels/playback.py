@@ -15,7 +15,7 @@ from airwave.accounts.entitlements import Content, check_playback
 from airwave.channels.service import get_channel
 from airwave.clock import Clock
 from airwave.delivery.playback import PlaybackStart, new_session_id
-from airwave.delivery.tokens import Signer
+from airwave.delivery.tokens import ClientBinding, Signer
 from airwave.errors import BadRequest, Conflict, Forbidden
 from airwave.store.tables import PlaybackSession, User
 
@@ -39,8 +39,11 @@ def start_channel(
     territory: str | None = None,
     programme: int | None = None,
     start_over: bool = False,
+    binding: ClientBinding | None = None,
 ) -> PlaybackStart:
     """Open a playback session for a channel and sign its URL.
+
+    ``binding`` (``delivery.binding.for_start``) ties the session to its client; None: the signer's default.
 
     Raises:
         NotFound: no such channel.
@@ -63,6 +66,8 @@ def start_channel(
         user_id=user.id,
         channel=slug,
         client_ip=client_ip[:64],
+        client_binding=binding.kind if binding else "none",
+        client_asn=binding.asn if binding else None,
         user_agent=user_agent[:400],
         created_at=now,
         expires_at=now + dt.timedelta(seconds=ttl_seconds),
@@ -70,7 +75,7 @@ def start_channel(
     session.add(row)
     session.flush()
     prefix = channel_prefix(slug)
-    token = signer.sign(row.id, prefix, int(row.expires_at.timestamp()))
+    token = signer.sign(row.id, prefix, int(row.expires_at.timestamp()), client=client_ip, binding=binding)
     return PlaybackStart(session_id=row.id, url=f"/p/{token}{prefix}{path}", expires_at=row.expires_at,
                          resume_from=0.0)  # fmt: skip
 

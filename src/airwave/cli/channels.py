@@ -1,5 +1,7 @@
 """``airwave channel add|list|show|start|stop|edit|delete|key``: live channels from the shell.
 
+``channel territories`` and ``channel blackout ...`` (a channel's rights) live in ``cli/channel_rights.py``.
+
 The commands write the channels table; the supervisor of the running server brings the change on air
 within a second or two.
 """
@@ -17,6 +19,7 @@ from airwave.channels import service
 from airwave.channels.marking import channel_marking
 from airwave.channels.remux import engine_for
 from airwave.channels.sources import redact
+from airwave.cli.channel_rights import blackout, territories
 from airwave.cli.main import Context, cli, pass_context
 from airwave.store.channels import Channel
 
@@ -29,6 +32,10 @@ SOURCE_HELP = (
 @cli.group()
 def channel() -> None:
     """Manage live channels."""
+
+
+channel.add_command(territories)
+channel.add_command(blackout)
 
 
 def _on_off(_context: click.Context, _parameter: click.Parameter, value: str | None) -> bool | None:

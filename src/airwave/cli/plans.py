@@ -1,19 +1,34 @@
-"""``airwave plan add|list|delete``, ``airwave package add|list`` and ``airwave voucher add|list``."""
+"""``airwave plan add|edit|list|delete``, ``airwave package add|list`` and ``airwave voucher add|list``."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+from typing import Any
 
 import click
 
 from airwave.billing.money import format_amount, parse_amount
 from airwave.billing.packages import PackageSpec, create_package, list_packages
-from airwave.billing.plans import PlanSpec, create_plan, delete_plan, get_plan, list_plans, subscriber_counts
+from airwave.billing.plans import (
+    CLIENT_BINDINGS,
+    PlanSpec,
+    create_plan,
+    delete_plan,
+    get_plan,
+    list_plans,
+    spec_of,
+    subscriber_counts,
+    update_plan,
+)
 from airwave.billing.vouchers import create_voucher, list_vouchers
 from airwave.cli.main import Context, cli, pass_context
 
 INTERVAL = click.Choice(["month", "year"])
+BINDING = click.Choice(CLIENT_BINDINGS)
+BINDING_HELP = ("Tie each session's URLs to the client that started it: none (replays from elsewhere are only "
+                "logged), ip (its address), asn (its network, from `geoip_asn_mmdb`).")  # fmt: skip
 
 
 @cli.group()
@@ -32,20 +47,58 @@ def plan() -> None:
 @click.option("--trial-days", type=int, default=0, show_default=True, help="Free trial for new subscribers.")
 @click.option("--package", "packages", multiple=True, help="Included package slug (repeat); none = everything.")
 @click.option("--private", is_flag=True, help="Do not offer it on the sign-up page.")
+@click.option("--client-binding", type=BINDING, default="none", show_default=True, help=BINDING_HELP)
 @pass_context
 def add_plan(context: Context, slug: str, name: str, price: str, currency: str, streams: int, devices: int,
-             interval: str, trial_days: int, packages: tuple[str, ...], private: bool) -> None:  # fmt: skip
+             interval: str, trial_days: int, packages: tuple[str, ...], private: bool,
+             client_binding: str) -> None:  # fmt: skip
     """Create the plan SLUG."""
     runtime = context.runtime()
     spec = PlanSpec(
         name=name, price=parse_amount(price, currency), currency=currency, interval=interval, trial_days=trial_days,
         max_streams=streams, max_devices=devices, packages=packages, public=not private,
+        client_binding=client_binding,
     )  # fmt: skip
     with runtime.db.session() as session:
         created = create_plan(session, runtime.clock, slug, spec)
         scope = ", ".join(p.slug for p in created.packages) or "everything"
         price_text = format_amount(created.price, created.currency)
         click.echo(f"created plan {created.slug}: {created.name}, {price_text} a {created.interval}, {scope}")
+
+
+@plan.command("edit")
+@click.argument("slug")
+@click.option("--name", help="Name shown to subscribers.")
+@click.option("--price", help='Price per interval, e.g. "9.99"; subscribers pay it from their next renewal.')
+@click.option("--streams", type=int, help="Concurrent streams.")
+@click.option("--devices", type=int, help="Registered devices.")
+@click.option("--trial-days", type=int, help="Free trial for new subscribers.")
+@click.option("--public/--private", default=None, help="Offer it on the sign-up page, or not.")
+@click.option("--client-binding", type=BINDING, help=BINDING_HELP + " Applies to sessions started from now on.")
+@pass_context
+def edit_plan(context: Context, slug: str, name: str | None, price: str | None, streams: int | None,
+              devices: int | None, trial_days: int | None, public: bool | None,
+              client_binding: str | None) -> None:  # fmt: skip
+    """Change the plan SLUG: only the options given."""
+    runtime = context.runtime()
+    with runtime.db.session() as session:
+        found = get_plan(session, slug)
+        spec = spec_of(found)
+        changes: dict[str, Any] = {
+            "name": name,
+            "max_streams": streams,
+            "max_devices": devices,
+            "trial_days": trial_days,
+            "public": public,
+            "client_binding": client_binding,
+        }
+        if price is not None:
+            changes["price"] = parse_amount(price, spec.currency)
+        given = {key: value for key, value in changes.items() if value is not None}
+        if not given:
+            raise click.UsageError("nothing to change: give at least one option (see `airwave plan edit --help`)")
+        updated = update_plan(session, found, dataclasses.replace(spec, **given))
+        click.echo(f"updated plan {updated.slug}: {', '.join(sorted(given))}")
 
 
 @plan.command("list")
@@ -61,7 +114,7 @@ def list_plan_command(context: Context, as_json: bool) -> None:
             {"slug": p.slug, "name": p.name, "price": p.price, "currency": p.currency, "interval": p.interval,
              "price_text": format_amount(p.price, p.currency), "trial_days": p.trial_days,
              "streams": p.max_streams, "devices": p.max_devices, "packages": [k.slug for k in p.packages],
-             "public": p.public, "subscribers": counts.get(p.id, 0)}
+             "public": p.public, "client_binding": p.client_binding, "subscribers": counts.get(p.id, 0)}
             for p in plans
         ]  # fmt: skip
     if as_json:

@@ -3,7 +3,8 @@
 Two layers. ``check_*`` do blocking I/O (database, lease store) and run in a worker thread. A playlist is
 refreshed every few seconds by every viewer, so the playlist checks are first answered from memory:
 :func:`decided_in_memory` says whether every check can be decided without I/O right now (same client as the
-session's, lease renewed less than a quarter lease ago, a fresh cached entitlement answer), and
+session's, or for an ASN-bound session an address of its network, from the per-address cache of
+:class:`Places`; lease renewed less than a quarter lease ago, a fresh cached entitlement answer), and
 :func:`playlist_refusal` falls back to the I/O checks, each in the threadpool, only for the check that needs it.
 Nothing is skipped: a check is answered from memory only while its cached answer is as fresh as the I/O
 path's own cache would be.
@@ -25,9 +26,9 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from airwave.accounts import entitlements
-from airwave.accounts.geo import client_address, territory_for
+from airwave.accounts.geo import asn_for, client_address, territory_for
 from airwave.config import Settings
-from airwave.delivery import abuse
+from airwave.delivery import abuse, binding
 from airwave.delivery.leases import Leases
 from airwave.delivery.lookup import SessionInfo, TTLCache
 from airwave.delivery.tokens import Grant, Keyring, TokenRejected
@@ -37,17 +38,31 @@ from airwave.store.tables import PlaybackSession, User
 T = TypeVar("T")
 
 STREAM_TAKEN = "this stream was stopped: your account's other devices are using every stream; start playback again"
+BOUND = {"ip": "session bound to another address", "asn": "session bound to another network"}
 
 
 def check_client(runtime: Runtime, info: SessionInfo, address: str) -> str | None:
-    """Log (and with ``bind_session_ip`` refuse) a request from another client; the refusal reason or None."""
+    """Meet a request from an address other than the session's by its binding (``delivery/binding.py``):
+    allow a move within an ASN-bound session's network; otherwise log a replay, and refuse it when bound.
+    The refusal reason or None."""
     if abuse.same_client(info.client_ip, address):
         return None
+    kind = binding.effective(runtime.settings, info.binding)
+    network = asn_for(runtime.settings, address) if kind == "asn" else None
+    if kind == "asn" and binding.allows(kind, info.client_asn, network):
+        return None  # the viewer's device changed address within its network (a phone changing cells)
+    refused = not binding.allows(kind, info.client_asn, network)
     if abuse.should_report(info.id, address):
-        detail = f"session started from {info.client_ip}"
+        detail = f"session started from {info.client_ip}; binding {kind}"
+        if kind == "asn":
+            detail += f" (started in AS{info.client_asn}, request from {_network_name(network)})"
         abuse.record(runtime.db, runtime.clock, "replay", session_id=info.id, user_id=info.user_id,
-                     client_ip=address, detail=detail)  # fmt: skip
-    return "session bound to another address" if runtime.settings.bind_session_ip else None
+                     client_ip=address, detail=detail + ("; refused" if refused else "; served"))  # fmt: skip
+    return BOUND[kind] if refused else None
+
+
+def _network_name(asn: int | None) -> str:
+    return f"AS{asn}" if asn is not None else "an unknown network"
 
 
 def check_lease(leases: Leases, info: SessionInfo) -> str | None:
@@ -89,19 +104,28 @@ class SessionGate(Protocol):
 
 
 def decided_in_memory(leases: Leases, gate: SessionGate, info: SessionInfo, address: str,
-                      territory: str | None) -> tuple[bool, str | None]:  # fmt: skip
+                      territory: str | None, places: Places | None = None) -> tuple[bool, str | None]:  # fmt: skip
     """``(True, refusal or None)`` when every playlist check is answered from memory, else ``(False, None)``.
 
     Undecided means some check needs I/O (another client to record, a lease renewal due, an entitlement answer
-    to read): call :func:`playlist_refusal`.
+    to read): call :func:`playlist_refusal`. With ``places``, an ASN-bound session's move within its network
+    is decided here too.
     """
-    if not abuse.same_client(info.client_ip, address) or leases.needs_renewal(info.id):
+    started = info.client_ip  # inline same_client: this runs on every playlist refresh
+    moved = started and started != address and (places is None or not places.within_network(info, address))
+    if moved or leases.needs_renewal(info.id):
         return False, None
     return gate.cached(info.id, territory)
 
 
+def _client_allowed(info: SessionInfo, address: str, places: Places | None) -> bool:
+    """The session's own client, or (known from memory) an address within its bound network."""
+    return abuse.same_client(info.client_ip, address) or (places is not None and places.within_network(info, address))
+
+
 async def playlist_refusal(runtime: Runtime, leases: Leases, gate: SessionGate, info: SessionInfo, address: str,
-                           territory: str | None, flights: SingleFlight | None = None) -> str | None:  # fmt: skip
+                           territory: str | None, flights: SingleFlight | None = None,
+                           places: Places | None = None) -> str | None:  # fmt: skip
     """The client, lease and entitlement checks of a playlist request; the refusal reason or None.
 
     Each check is answered from memory when it can be; the ones needing I/O run in the threadpool, shared
@@ -109,7 +133,7 @@ async def playlist_refusal(runtime: Runtime, leases: Leases, gate: SessionGate, 
     """
     flights = flights or SingleFlight()
     refusal = None
-    if not abuse.same_client(info.client_ip, address):  # rare: record it off the event loop
+    if not _client_allowed(info, address, places):  # rare: record it off the event loop
         refusal = await run_in_threadpool(check_client, runtime, info, address)
     if refusal is None and leases.needs_renewal(info.id):
         refusal = await flights.run(("lease", info.id), check_lease, leases, info)
@@ -168,14 +192,12 @@ class Places:
         self._max = max_entries
         self._settings: Settings | None = None
         self._answers: TTLCache[tuple[str, tuple[str, ...]], tuple[str, str | None]] = TTLCache(max_entries)
+        self._networks: TTLCache[str, int | None] = TTLCache(max_entries)
 
     def of(self, peer: str, forwarded: tuple[str, ...]) -> tuple[str, str | None]:
         """The client's IP (``X-Forwarded-For`` believed from ``trusted_proxies`` only) and its territory
         (ISO country code from the GeoIP settings; None when unknown)."""
-        settings = self._runtime.settings
-        if settings is not self._settings:
-            self._answers = TTLCache(self._max)
-            self._settings = settings
+        settings = self._current_settings()
         key = (peer, forwarded)
         found, answer = self._answers.get(key)
         if found and answer is not None:
@@ -184,6 +206,29 @@ class Places:
         answer = (client_address(peer, forwarded, settings.trusted_proxies), territory_for(settings, peer, headers))
         self._answers.put(key, answer, self._ttl)
         return answer
+
+    def network(self, address: str) -> int | None:
+        """The autonomous system of the client ``address`` (None when unknown), looked up once a minute."""
+        settings = self._current_settings()
+        found, asn = self._networks.get(address)
+        if found:
+            return asn
+        asn = asn_for(settings, address)
+        self._networks.put(address, asn, self._ttl)
+        return asn
+
+    def within_network(self, info: SessionInfo, address: str) -> bool:
+        """Whether ``address`` may use the ASN-bound session ``info`` (an address of its starting network)."""
+        if info.client_asn is None or binding.effective(self._runtime.settings, info.binding) != "asn":
+            return False
+        return self.network(address) == info.client_asn
+
+    def _current_settings(self) -> Settings:
+        settings = self._runtime.settings
+        if settings is not self._settings:
+            self._answers, self._networks = TTLCache(self._max), TTLCache(self._max)
+            self._settings = settings
+        return settings
 
 
 class VerifiedTokens:

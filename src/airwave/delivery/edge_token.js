@@ -1,18 +1,20 @@
 // Airwave edge: verify playback tokens before anything is served, pick watermark variants, report counters.
 // Loaded by the nginx configuration `airwave edge-config` writes (njs, libnginx-mod-http-js).
-// Token (airwave.delivery.tokens): <key id>.<session>.<expiry base 36>[.w<code bits>][.i<client>].<signature>,
+// Token (airwave.delivery.tokens): <key id>.<session>.<expiry base 36>[.w<code bits>][.i<client>|.a<network>].<sig>,
 // the signature being base64url HMAC-SHA256/128 over the fields before it and the path prefix, joined by
 // "\n" as "<key id>\n<session>\n<prefix>\n<expiry>[\nw...][\ni...]"; key = HMAC-SHA256(root, "airwave-playback\0" + key id).
 // w: a watermarked session gets segment N as variant code[N mod bits], its code being
 // HMAC-SHA256(HMAC-SHA256(root, "airwave-watermark-code"), "<session>\n<block>") block by block
 // (airwave.delivery.variants.derived_code).
-// i: the session is bound to one client address; <client> is its keyed hash (tokens.client_tag).
+// i: the session is bound to one client address; <client> is its keyed hash (tokens.client_tag): enforced here.
+// a: the session is bound to its client's network (ASN). An edge has no ASN database: it accepts such a token
+// from any address, and the origin, which serves every playlist and key, checks the network.
 var crypto = require('crypto');
 var fs = require('fs');
 
 var PATH = /^\/p\/([^\/]+)(\/[tc]\/[^\/]+\/)/;
 var WORD = /^[0-9a-z]{1,12}$/;
-var EXTRAS = /^(\.w[0-9a-z]{1,4})?(\.i[A-Za-z0-9_-]{11})?$/;
+var EXTRAS = /^(\.w[0-9a-z]{1,4})?(\.[ia][A-Za-z0-9_-]{11})?$/;
 var SEGMENT = /^\/p\/[^\/]+\/t\/[0-9]+\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\/seg_([0-9]{1,9})\.m4s$/;
 
 function same(a, b) {

@@ -70,6 +70,8 @@ class SessionInfo:
     channel: str | None
     client_ip: str
     expires: float  # Unix seconds
+    binding: str = "none"  # how it is tied to its client (delivery/binding.py)
+    client_asn: int | None = None  # the starting address's network, for "asn" binding
 
 
 class PlaybackLookup:
@@ -112,4 +114,5 @@ class PlaybackLookup:
 
 
 def _info(row: PlaybackSession) -> SessionInfo:
-    return SessionInfo(row.id, row.user_id, row.title_id, row.channel, row.client_ip, row.expires_at.timestamp())
+    return SessionInfo(row.id, row.user_id, row.title_id, row.channel, row.client_ip, row.expires_at.timestamp(),
+                       row.client_binding or "none", row.client_asn)  # fmt: skip

@@ -12,7 +12,7 @@ from airwave.accounts.entitlements import Content, check_playback
 from airwave.catalog.titles import get_title
 from airwave.clock import Clock
 from airwave.delivery.progress import get_progress, resume_point
-from airwave.delivery.tokens import Signer
+from airwave.delivery.tokens import ClientBinding, Signer
 from airwave.errors import BadRequest, Conflict, Forbidden, NotFound
 from airwave.store.tables import PlaybackSession, User
 
@@ -49,8 +49,11 @@ def start_title(
     user_agent: str = "",
     session_id: str | None = None,
     territory: str | None = None,
+    binding: ClientBinding | None = None,
 ) -> PlaybackStart:
     """Open a playback session for a film or episode and sign its URL.
+
+    ``binding`` (``delivery.binding.for_start``) ties the session to its client; None: the signer's default.
 
     Raises:
         NotFound: no such title.
@@ -72,6 +75,8 @@ def start_title(
         user_id=user.id,
         title_id=title.id,
         client_ip=client_ip[:64],
+        client_binding=binding.kind if binding else "none",
+        client_asn=binding.asn if binding else None,
         user_agent=user_agent[:400],
         created_at=now,
         expires_at=now + dt.timedelta(seconds=ttl_seconds),
@@ -82,7 +87,8 @@ def start_title(
     # Whole seconds, and never past the row's expiry: the token must not outlive the session.
     # A watermarked title's token carries its code length (edges pick each segment's A/B copy from it), and
     # with IP binding a keyed hash of the client's address (edges refuse every other address).
-    token = signer.sign(row.id, prefix, int(row.expires_at.timestamp()), marked=title.watermark, client=client_ip)
+    token = signer.sign(row.id, prefix, int(row.expires_at.timestamp()), marked=title.watermark, client=client_ip,
+                        binding=binding)  # fmt: skip
     return PlaybackStart(
         session_id=row.id,
         url=f"/p/{token}{prefix}master.m3u8",

@@ -7,7 +7,7 @@ everything under one path prefix (``/t/42/``) until it expires::
 
 The signature is HMAC-SHA256 over the key id, session id, prefix and expiry, truncated to 128 bits and
 base64url-encoded. Optional signed fields go between the expiry and the signature, each tagged by its first
-letter, in this order: ``<key id>.<session id>.<expiry>[.w<code bits>][.i<client>].<signature>``.
+letter, in this order: ``<key id>.<session id>.<expiry>[.w<code bits>][.i<client>|.a<network>].<signature>``.
 
 * ``w<code bits, base 36>``: the session plays a watermarked title. An edge derives the session's code
   from the session id and the token root (:func:`airwave.delivery.variants.derived_code`) and picks each
@@ -15,8 +15,12 @@ letter, in this order: ``<key id>.<session id>.<expiry>[.w<code bits>][.i<client
 * ``i<client>``: the session is bound to the address that started it; ``<client>`` is
   :func:`client_tag` of that address (a keyed hash: the token does not disclose the address). An edge
   refuses, and logs, a request from any other address before serving anything.
+* ``a<network>``: the session is bound to the autonomous system that started it; ``<network>`` is
+  :func:`client_tag` of ``AS<number>``. Edges hold no ASN database, so they accept such a token from any
+  address (it carries no ``i``); the origin checks the client's network on every playlist and key, which
+  always go to the origin, and a copied URL without playlists and keys plays nothing (segments are encrypted).
 
-Both are signed, so a client can neither drop them nor change them.
+All are signed, so a client can neither drop them nor change them.
 
 The prefix is not written in the token: the verifier takes it from the URL being requested, so a token for
 one title signs nothing else. The key id names the signing key, so a new key can be introduced while URLs
@@ -57,6 +61,15 @@ class Grant:
     expires: int
     mark_bits: int = 0  # the session's watermark code length; 0: unmarked
     client: str = ""  # client_tag() of the address the session is bound to; "": not bound
+    network: str = ""  # client_tag() of "AS<number>" the session is bound to; "": not bound
+
+
+@dataclass(frozen=True, slots=True)
+class ClientBinding:
+    """How a session is tied to its client: ``none``, ``ip`` (its address) or ``asn`` (its network ``asn``)."""
+
+    kind: str = "none"
+    asn: int | None = None
 
 
 def token_root(secret: str) -> bytes:
@@ -69,6 +82,11 @@ def client_tag(root: bytes, address: str) -> str:
     key = hmac.new(root, b"airwave-client-address", hashlib.sha256).digest()
     digest = hmac.new(key, address.encode(), hashlib.sha256).digest()[:8]
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def network_tag(root: bytes, asn: int) -> str:
+    """What an ASN-bound token carries: :func:`client_tag` of ``AS<number>`` (not the number itself)."""
+    return client_tag(root, f"AS{asn}")
 
 
 def derive_key(root: str | bytes, key_id: str) -> bytes:
@@ -104,12 +122,14 @@ class Signer:
         """A signer whose keys derive from ``secret``; the last key id signs, all verify."""
         return cls({key_id: derive_key(secret, key_id) for key_id in key_ids}, key_ids[-1])
 
-    def sign(self, session_id: str, prefix: str, expires: int, *, marked: bool = False, client: str = "") -> str:
+    def sign(self, session_id: str, prefix: str, expires: int, *, marked: bool = False, client: str = "",
+             binding: ClientBinding | None = None) -> str:  # fmt: skip
         """Return the token granting ``session_id`` the paths under ``prefix`` until ``expires``.
 
         ``marked``: the session plays a watermarked title; the token then carries the code length.
-        ``client``: the address that started the session; when this signer binds clients the token is
-        valid from that address alone (edges enforce it).
+        ``client``: the address that started the session. ``binding``: the session's binding; ``ip`` makes the
+        token valid from ``client`` alone (edges enforce it), ``asn`` tags its network (the origin enforces
+        it). Without ``binding``, this signer's operator-wide default applies (``ip`` when it binds clients).
         """
         if not session_id or "." in session_id:
             raise ValueError("session id must be non-empty and contain no '.'")
@@ -117,8 +137,7 @@ class Signer:
         extras = []
         if marked and self._mark_bits:
             extras.append("w" + _base36(self._mark_bits))
-        if client and self._bind_clients and self._root is not None:
-            extras.append("i" + client_tag(self._root, client))
+        extras.extend(self._binding_fields(client, binding))
         signature = _signature(self._keys[self._current], self._current, session_id, prefix, expiry, extras)
         return ".".join([self._current, session_id, expiry, *extras, signature])
 
@@ -142,10 +161,22 @@ class Signer:
             raise TokenRejected("expired")
         fields = {extra[0]: extra[1:] for extra in extras}
         mark = fields.get("w", "")
-        return Grant(session_id, prefix, expires, int(mark, 36) if mark else 0, fields.get("i", ""))
+        return Grant(session_id, prefix, expires, int(mark, 36) if mark else 0, fields.get("i", ""),
+                     fields.get("a", ""))  # fmt: skip
+
+    def _binding_fields(self, client: str, binding: ClientBinding | None) -> list[str]:
+        if binding is None:
+            binding = ClientBinding("ip" if self._bind_clients else "none")
+        if self._root is None:
+            return []
+        if binding.kind == "ip" and client:
+            return ["i" + client_tag(self._root, client)]
+        if binding.kind == "asn" and binding.asn is not None:
+            return ["a" + network_tag(self._root, binding.asn)]
+        return []
 
 
-_EXTRAS = re.compile(r"^(\.w[0-9a-z]{1,4})?(\.i[A-Za-z0-9_-]{11})?$")
+_EXTRAS = re.compile(r"^(\.w[0-9a-z]{1,4})?(\.[ia][A-Za-z0-9_-]{11})?$")
 
 
 def _signature(key: bytes, key_id: str, session_id: str, prefix: str, expiry: str, extras: Sequence[str] = ()) -> str:

@@ -56,6 +56,7 @@ class Plan(Base):
     max_streams: Mapped[int] = mapped_column(Integer, default=2)
     max_devices: Mapped[int] = mapped_column(Integer, default=5)
     public: Mapped[bool] = mapped_column(Boolean, default=True)  # offered on the sign-up page
+    client_binding: Mapped[str] = mapped_column(String(8), default="none", server_default="none")  # none|ip|asn
     created_at: Mapped[dt.datetime]
 
     packages: Mapped[list[Package]] = relationship(secondary="plan_packages", lazy="selectin", order_by=Package.name)

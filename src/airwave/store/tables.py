@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -181,6 +182,9 @@ class PlaybackSession(Base):
     title_id: Mapped[int | None] = mapped_column(ForeignKey("titles.id", ondelete="CASCADE"))
     channel: Mapped[str | None] = mapped_column(String(80))
     client_ip: Mapped[str] = mapped_column(String(64), default="")
+    # How replays from another client are met (delivery/binding.py), fixed from the plan at start.
+    client_binding: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
+    client_asn: Mapped[int | None] = mapped_column(BigInteger)  # starting network, "asn" binding
     user_agent: Mapped[str] = mapped_column(String(400), default="")
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime]

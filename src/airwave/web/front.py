@@ -84,7 +84,8 @@ class PlaylistFront:
         if not found or body is None:
             return None
         address, territory = playback.places.of(*_peer(scope))
-        decided, refusal = access.decided_in_memory(playback.leases, playback.entitlements, info, address, territory)
+        decided, refusal = access.decided_in_memory(playback.leases, playback.entitlements, info, address, territory,
+                                                    playback.places)  # fmt: skip
         return body if decided and refusal is None else None
 
     def _headers(self, length: int) -> list[tuple[bytes, bytes]]:

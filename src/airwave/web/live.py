@@ -101,7 +101,7 @@ async def channel_file(request: Request) -> Response:
     if refusal is not None:
         return _forbidden(playback, refusal)
     try:
-        text = await run_in_threadpool(_playlist, runtime, channel, feed, path, client_territory(request))
+        text = await run_in_threadpool(_playlist, runtime, channel, feed, path, client_territory(request), info.user_id)
     except MediaError as exc:
         log.warning("blackout of %s: %s", slug, exc)
         message = f"{channel.name} is blacked out in your area just now: try again after this programme"
@@ -111,13 +111,14 @@ async def channel_file(request: Request) -> Response:
     return Response(text, media_type=HLS, headers={"Cache-Control": PRIVATE})
 
 
-def viewer_feed(runtime: Runtime, channel: Channel, feed: Feed, territory: str | None) -> Feed:
-    """``feed`` as a viewer in ``territory`` sees it: with its blackouts there (blocking: may make the slate).
+def viewer_feed(runtime: Runtime, channel: Channel, feed: Feed, territory: str | None, user_id: int) -> Feed:
+    """``feed`` as the viewer ``user_id`` in ``territory`` sees it: with its blackouts there, unless the viewer
+    is staff (``blackouts.viewer_rules``). Blocking: may make the slate.
 
     Raises:
         MediaError: a blackout is in the DVR window but its slate cannot be made.
     """
-    rules = blackouts.for_territory(blackouts.rules_for(runtime, channel.id), territory)
+    rules = blackouts.viewer_rules(runtime, channel.id, territory, user_id)
     if not rules:
         return feed
     now = runtime.clock.now()
@@ -128,11 +129,13 @@ def viewer_feed(runtime: Runtime, channel: Channel, feed: Feed, territory: str |
     return blackouts.BlackoutFeed(feed, rules, blackouts.slate_folder(runtime, channel, grid), grid)
 
 
-def _playlist(runtime: Runtime, channel: Channel, feed: Feed, path: str, territory: str | None) -> str | None:
+def _playlist(
+    runtime: Runtime, channel: Channel, feed: Feed, path: str, territory: str | None, user_id: int
+) -> str | None:
     if path == "master.m3u8":
         renditions = feed.renditions()
         return render_master(renditions) if renditions else None
-    shown = viewer_feed(runtime, channel, feed, territory)
+    shown = viewer_feed(runtime, channel, feed, territory, user_id)
     text = _media_playlist(runtime, channel, shown, path)
     if text is None or not runtime.settings.live_encryption or path.endswith("master.m3u8"):  # archive masters
         return text

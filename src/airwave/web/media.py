@@ -166,7 +166,7 @@ async def personal_checks(request: Request, playback: Playback, info: SessionInf
     peer, forwarded = peer_of(request)
     address, territory = playback.places.of(peer, forwarded)
     return await access.playlist_refusal(playback.runtime, playback.leases, playback.entitlements, info, address,
-                                         territory, playback.flights)  # fmt: skip
+                                         territory, playback.flights, playback.places)  # fmt: skip
 
 
 async def key_response(

@@ -50,6 +50,7 @@ def plan_spec(body: PlanIn) -> PlanSpec:
         name=body.name, price=parse_amount(body.price, body.currency), currency=body.currency,
         interval=body.interval, trial_days=body.trial_days, max_streams=body.max_streams,
         max_devices=body.max_devices, packages=tuple(body.packages), description=body.description, public=body.public,
+        client_binding=body.client_binding,
     )  # fmt: skip
 
 

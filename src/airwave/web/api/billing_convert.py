@@ -25,6 +25,7 @@ def plan_out(plan: Plan) -> PlanOut:
         interval=plan.interval,
         trial_days=plan.trial_days, max_streams=plan.max_streams, max_devices=plan.max_devices,
         packages=[p.slug for p in plan.packages], public=plan.public,
+        client_binding=plan.client_binding or "none",
     )  # fmt: skip
 
 

@@ -10,6 +10,9 @@ from pydantic import Field
 from airwave.web.api.schemas import Model
 
 Interval = Literal["month", "year"]
+ClientBinding = Literal["none", "ip", "asn"]
+BINDING_TEXT = ("How a session's URLs are tied to the client that started it: none (replays from elsewhere are "
+                "logged), ip (its address only), asn (any address of its network).")  # fmt: skip
 
 
 class PlanIn(Model):
@@ -23,6 +26,7 @@ class PlanIn(Model):
     packages: list[str] = Field(default_factory=list, description="Package slugs; none = everything.")
     description: str = ""
     public: bool = Field(True, description="Offered on the sign-up page.")
+    client_binding: ClientBinding = Field("none", description=BINDING_TEXT)
 
 
 class PlanCreate(PlanIn):
@@ -42,6 +46,7 @@ class PlanOut(Model):
     max_devices: int
     packages: list[str]
     public: bool
+    client_binding: ClientBinding = Field("none", description=BINDING_TEXT)
 
 
 class PackageIn(Model):

@@ -13,6 +13,7 @@ from airwave.channels import service
 from airwave.channels.playback import start_channel
 from airwave.channels.remux import engine_for
 from airwave.channels.sources import redact
+from airwave.delivery import binding
 from airwave.delivery.admission import admit
 from airwave.delivery.limits import lease_seconds
 from airwave.delivery.playback import new_session_id
@@ -192,6 +193,7 @@ def start_channel_playback(body: PlaybackIn, request: Request, user: User, sessi
             ttl_seconds=runtime.settings.playback_ttl_seconds, client_ip=address,
             user_agent=request.headers.get("user-agent", ""), session_id=session_id,
             territory=client_territory(request), programme=body.programme, start_over=body.start_over,
+            binding=binding.for_start(session, runtime.settings, user, address),
         )  # fmt: skip
     except BaseException:
         playback.leases.release(user.id, session_id)

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from airwave.delivery import binding
 from airwave.delivery.admission import active_sessions, admit
 from airwave.delivery.limits import lease_seconds
 from airwave.delivery.playback import end_session, new_session_id, start_title
@@ -49,6 +50,7 @@ def start(body: PlaybackIn, request: Request, user: ApiUser, session: DbSession)
             user_agent=request.headers.get("user-agent", ""),
             session_id=session_id,
             territory=client_territory(request),
+            binding=binding.for_start(session, runtime.settings, user, address),
         )
     except BaseException:
         playback.leases.release(user.id, session_id)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
-from airwave.channels import service
+from airwave.accounts.users import is_staff
+from airwave.channels import blackouts, service
+from airwave.runtime import Runtime
+from airwave.store.channels import Channel
 from airwave.store.tables import User
 from airwave.web import deps
-from airwave.web.pages.guide import now_strip
+from airwave.web.pages.guide import NowStrip, now_strip
 from airwave.web.pages.rendering import render
 
 router = APIRouter()
@@ -28,7 +32,7 @@ def channel_list(request: Request, _user: Viewer) -> Response:
 
 @router.get("/channel/{slug}")
 def channel_page(
-    request: Request, slug: str, _user: Viewer, programme: int | None = None, start_over: bool = False
+    request: Request, slug: str, user: Viewer, programme: int | None = None, start_over: bool = False
 ) -> Response:
     """The live player of a channel, with the previous and next channel and the channel list to zap to;
     ``?start_over=1`` plays the current programme from its start, ``?programme=ID`` a past one (catch-up)."""
@@ -39,5 +43,14 @@ def channel_page(
         rows = [c for c in service.list_channels(session) if c.enabled or c.slug == slug]
         at = next(index for index, c in enumerate(rows) if c.slug == slug)
         previous, following = rows[at - 1], rows[(at + 1) % len(rows)]
-        context = {"channel": channel, "rows": rows, "previous": previous, "next": following, "strip": strip}
+        context = {"channel": channel, "rows": rows, "previous": previous, "next": following, "strip": strip,
+                   "staff_notice": _staff_notice(runtime, channel, strip) if is_staff(user) else None}  # fmt: skip
         return render(request, "channel.html", context)
+
+
+def _staff_notice(runtime: Runtime, channel: Channel, strip: NowStrip) -> str | None:
+    """Staff previews are never blacked out (``channels.blackouts``): say what viewers in those places get."""
+    now = runtime.clock.now()
+    watching = strip.watching
+    start, stop = (watching.start, watching.stop) if watching else (now, now + dt.timedelta(seconds=1))
+    return blackouts.staff_notice(blackouts.rules_for(runtime, channel.id), start, stop)

@@ -18,6 +18,11 @@ from airwave.web import deps
 from airwave.web.pages.rendering import redirect, render
 
 router = APIRouter()
+BINDINGS = {
+    "none": "None: log replays",
+    "ip": "Address: refuse other addresses",
+    "asn": "Network (ASN): refuse other networks",
+}
 
 
 class PlanFields(BaseModel):
@@ -31,6 +36,7 @@ class PlanFields(BaseModel):
     devices: str = "5"
     packages: list[str] = []
     private: str = ""
+    client_binding: str = "none"
 
 
 @router.get("/admin/plans")
@@ -45,7 +51,7 @@ def _page(request: Request, form: PlanFields, errors: dict[str, str], status: in
         context = {
             "section": "plans", "plans": plans, "counts": subscriber_counts(session, [p.id for p in plans]),
             "packages": [p for p in list_packages(session) if not p.addon], "form": form.model_dump(),
-            "errors": errors, "format_amount": format_amount,
+            "errors": errors, "format_amount": format_amount, "bindings": BINDINGS,
         }  # fmt: skip
         return render(request, "admin/plans.html", context, status=status)
 
@@ -59,7 +65,7 @@ def add_plan(request: Request, fields: Annotated[PlanFields, Form()]) -> Respons
             name=fields.name, price=parse_amount(fields.price or "x", fields.currency), currency=fields.currency,
             interval=fields.interval, trial_days=_int(fields.trial_days, "trial days"),
             max_streams=_int(fields.streams, "streams"), max_devices=_int(fields.devices, "devices"),
-            packages=tuple(fields.packages), public=not fields.private,
+            packages=tuple(fields.packages), public=not fields.private, client_binding=fields.client_binding,
         )  # fmt: skip
         with runtime.db.session() as session:
             plan = create_plan(session, runtime.clock, fields.slug, spec)
