@@ -8,7 +8,8 @@ initialisation segment, ``<rendition>/a/<run>-init.mp4``, which the origin serve
 (the marked encode's parameter sets are not the source's). Each variant file is written under a temporary
 name and renamed into place before the worker adds the segment to the index, so no playlist ever lists a
 segment whose variants are not complete. The variants take the original's timeline
-(:mod:`airwave.channels.retime`) and its audio unchanged.
+(:mod:`airwave.channels.retime`) and its audio unchanged; one segment's decode, mark and encodes are
+:mod:`airwave.channels.segment_variants`.
 
 Segment N of the channel's index (N = msn + 1: numbers start at 1, as on-demand segments do) carries
 pattern N, and a session receives it as variant code[N mod L]. The channel's pattern key is derived from the
@@ -26,26 +27,25 @@ import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import av
-import numpy as np
 
+from airwave.channels import segment_variants
 from airwave.channels.feeds import channel_dir, init_uri, segment_uri
 from airwave.channels.index import Entry
 from airwave.channels.plans import ladder_rungs
-from airwave.channels.retime import Track, base_times, retime, tracks
+from airwave.channels.segment_variants import Encoding, encode_variants
 from airwave.config import Settings, ensure_secret
 from airwave.errors import AirwaveError, MediaError
-from airwave.media.process import FFmpegProcess
-from airwave.watermark.cores import one_core
-from airwave.watermark.embed import FIRST_SEGMENT, Marker
+from airwave.watermark.embed import FIRST_SEGMENT
 from airwave.watermark.pattern import title_key
 
 log = logging.getLogger(__name__)
 
-VARIANTS = ("a", "b")
+VARIANTS = segment_variants.VARIANTS
+init_parameters = segment_variants.init_parameters  # what one run's marked segments must share (the tracer too)
+
 COSTS = "marking.json"
 SWEEP_EVERY = 60.0  # seconds between sweeps of variants whose segments left the index
 MARKED_ROLES = ("primary", "backup")
@@ -103,16 +103,6 @@ def _write_costs(folder: Path, costs: Costs) -> None:
     temporary = folder / (COSTS + ".tmp")
     temporary.write_text(json.dumps(asdict(costs)))
     os.replace(temporary, folder / COSTS)
-
-
-@dataclass(frozen=True)
-class Encoding:
-    """The x264 settings both variants of a rendition's segments are encoded with."""
-
-    preset: str
-    bitrate: int
-    maxrate: int
-    bufsize: int
 
 
 class LiveMarker:
@@ -177,62 +167,6 @@ class LiveMarker:
         self.costs.stored_bytes = sweep(self.folder, entries, time.time() - self.settings.live_retention_grace_seconds)
 
 
-def encode_variants(
-    ffmpeg: str, init: bytes, media: bytes, number: int, key: bytes, strength: float, encoding: Encoding, work: Path
-) -> tuple[bytes, tuple[bytes, bytes]]:
-    """Decode one segment, mark it as segment ``number``, and encode A and B; returns (init, (A, B)).
-
-    Raises:
-        MediaError: the segment has no video, ffmpeg failed, or the two encodes do not share one init.
-    """
-    original = work / "original.mp4"
-    original.write_bytes(init + media)
-    frames, fps, size = _video_facts(original)
-    marker = Marker(key, strength, float(fps), frames / float(fps))
-    encoders = [
-        FFmpegProcess(encode_argv(ffmpeg, original, size, fps, encoding, work / v), name=f"ffmpeg-live-wm-{v}",
-                      stdin_pipe=True, stop_timeout=1.0)
-        for v in VARIANTS
-    ]  # fmt: skip
-    with one_core(), encoders[0], encoders[1], av.open(str(original), mode="r") as container:
-        first = (number - FIRST_SEGMENT) * frames  # the marker numbers frames from the channel's first
-        for index, frame in enumerate(container.decode(video=0)):
-            planes = frame.to_ndarray(format="yuv420p")
-            luma = np.ascontiguousarray(planes[: size[1]], dtype=np.uint8)
-            for encoder, plane in zip(encoders, marker.variants(luma, first + min(index, frames - 1)), strict=True):
-                _write(encoder, plane.tobytes() + planes[size[1] :].tobytes())
-        for encoder in encoders:
-            encoder.stdin.close()
-        for encoder in encoders:
-            if encoder.wait() != 0:
-                raise MediaError(f"the live watermark encoder failed: {encoder.stderr_tail or 'no message'}")
-    results = [_read_output(work / v) for v in VARIANTS]
-    if init_parameters(results[0][0]) != init_parameters(results[1][0]):
-        raise MediaError("the A and B encodes of a live segment came out with different parameters")
-    starts = _starts(init, media, results[0][0])
-    return results[0][0], (retime(results[0][1], starts), retime(results[1][1], starts))
-
-
-def encode_argv(ffmpeg: str, original: Path, size: tuple[int, int], fps: Fraction, encoding: Encoding,
-                folder: Path) -> list[str]:  # fmt: skip
-    """Raw marked frames from stdin plus the original's audio, copied, into a one-segment fMP4 HLS folder.
-
-    No B-frames: a segment encoded on its own then starts presenting at its first decode time, which is
-    what lets :func:`~airwave.channels.retime.retime` give it the original's timeline exactly.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    return [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "level+error",
-            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{size[0]}x{size[1]}",
-            "-framerate", f"{fps.numerator}/{fps.denominator}", "-i", "pipe:0", "-i", f"file:{original}",
-            "-map", "0:v:0", "-map", "1:a:0?", "-c:a", "copy",
-            "-c:v", "libx264", "-preset", encoding.preset, "-profile:v", "high", "-bf", "0",
-            "-b:v", str(encoding.bitrate), "-maxrate", str(encoding.maxrate), "-bufsize", str(encoding.bufsize),
-            "-g", "100000", "-sc_threshold", "0",
-            "-f", "hls", "-hls_time", "100000", "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
-            "-hls_fmp4_init_filename", "init.mp4", "-hls_segment_filename", f"{folder}/segment-%d.m4s",
-            "-hls_flags", "independent_segments", str(folder / "index.m3u8")]  # fmt: skip
-
-
 def sweep(folder: Path, entries: list[Entry], cutoff: float) -> int:
     """Delete variants (and marked inits) of segments no longer indexed, once older than ``cutoff``.
 
@@ -260,76 +194,11 @@ def _number(rest: str) -> int:
     return int(digits) if digits.isdigit() else -1
 
 
-def _video_facts(original: Path) -> tuple[int, Fraction, tuple[int, int]]:
-    """Frame count, frame rate and picture size of the segment's video."""
-    with av.open(str(original), mode="r") as container:
-        if not container.streams.video:
-            raise MediaError("the segment has no video to watermark")
-        stream = container.streams.video[0]
-        rate = stream.average_rate or stream.guessed_rate or Fraction(25)
-        frames = sum(1 for packet in container.demux(stream) if packet.size)
-        size = (stream.codec_context.width, stream.codec_context.height)
-    if not frames:
-        raise MediaError("the segment has no video frames")
-    return frames, Fraction(rate).limit_denominator(1001), size
-
-
 def _duration(init: bytes, media: bytes) -> float:
     with av.open(io.BytesIO(init + media), mode="r") as container:
         stream = container.streams.video[0] if container.streams.video else container.streams[0]
         times = [float(p.pts * p.time_base) for p in container.demux(stream) if p.pts is not None]
     return max(times) - min(times) + 1 / 25 if times else 0.0
-
-
-def _first_video_time(init: bytes, media: bytes) -> float:
-    with av.open(io.BytesIO(init + media), mode="r") as container:
-        for frame in container.decode(video=0):
-            if frame.time is not None:
-                return float(frame.time)
-    raise MediaError("the segment has no decodable video frame")
-
-
-def _starts(init: bytes, media: bytes, marked_init: bytes) -> dict[int, int]:
-    """Where each track of the marked encode must start: the original's video presentation start (the
-    marked encode has no B-frames) and the original's audio decode start, in the marked tracks' timescales."""
-    original_tracks = {t.handler: t for t in tracks(init)}
-    original_times = base_times(media)
-    starts = {}
-    for track in tracks(marked_init):
-        if track.handler == "vide":
-            seconds = _first_video_time(init, media)
-        elif track.handler in original_tracks:
-            source = original_tracks[track.handler]
-            seconds = original_times[source.track_id] / source.timescale
-        else:
-            continue
-        starts[track.track_id] = round(seconds * track.timescale)
-    return starts
-
-
-def init_parameters(init: bytes) -> tuple[bytes, list[Track]]:
-    """What must match for one init to serve both variants: the H.264 parameter sets (``avcC``) and the
-    tracks. Bitrate hints (``btrt``, ``esds``) differ between encodes and do not matter to a decoder."""
-    position = init.find(b"avcC")
-    if position < 4:
-        raise MediaError("the live watermark encode has no H.264 configuration")
-    size = int.from_bytes(init[position - 4 : position], "big")
-    return init[position - 4 : position - 4 + size], tracks(init)
-
-
-def _read_output(folder: Path) -> tuple[bytes, bytes]:
-    segments = sorted(folder.glob("segment-*.m4s"))
-    if len(segments) != 1:
-        raise MediaError(f"the live watermark encoder wrote {len(segments)} segments instead of one")
-    return (folder / "init.mp4").read_bytes(), segments[0].read_bytes()
-
-
-def _write(encoder: FFmpegProcess, data: bytes) -> None:
-    try:
-        encoder.stdin.write(data)
-    except (BrokenPipeError, ValueError):
-        encoder.wait()
-        raise MediaError(f"the live watermark encoder stopped: {encoder.stderr_tail or 'no message'}") from None
 
 
 def _install(folder: Path, rendition: str, run: str, n: int, shared: bytes, variants: tuple[bytes, bytes]) -> int:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from airwave.watermark.mask import texture_mask
 from airwave.watermark.pattern import segment_pattern
+from airwave.watermark.planes import Planes
 
 RAMP_SECONDS = 0.24  # 6 frames at 25 fps
 FIRST_SEGMENT = 1  # the ladder numbers segments from 1 (seg_00001.m4s)
@@ -27,12 +28,17 @@ Luma = NDArray[np.uint8]
 
 @dataclass(frozen=True)
 class Marker:
-    """Marks the frames of one rendition: frame ``i`` is at ``i / fps`` seconds (constant frame rate)."""
+    """Marks the frames of one rendition: frame ``i`` is at ``i / fps`` seconds (constant frame rate).
+
+    A marker reuses its work planes from frame to frame (:mod:`airwave.watermark.planes`): use each from
+    one thread.
+    """
 
     key: bytes
     strength: float
     fps: float
     segment_seconds: float
+    _planes: Planes = field(default_factory=Planes, init=False, repr=False, compare=False)
 
     @property
     def frames_per_segment(self) -> float:
@@ -55,20 +61,38 @@ class Marker:
 
     def mark(self, luma: Luma, frame: int) -> NDArray[np.float32]:
         """The signed mark added to A (and subtracted from B) for ``frame``."""
+        return self._mark(luma, frame, Planes()).copy()
+
+    def variants(self, luma: Luma, frame: int, out: tuple[Luma, Luma] | None = None) -> tuple[Luma, Luma]:
+        """The A and B luma planes of ``frame``, written into ``out`` when given (planes reused per frame)."""
+        mark = self._mark(luma, frame, self._planes)
+        base = np.random.default_rng(frame).random(dtype=np.float32, out=self._planes.get("base", luma.shape))
+        base += luma  # luma plus the dither
+        upper = np.add(base, mark, out=self._planes.get("upper", luma.shape))
+        base -= mark
+        a, b = out or (np.empty(luma.shape, np.uint8), np.empty(luma.shape, np.uint8))
+        return _quantised(upper, a), _quantised(base, b)
+
+    def _mark(self, luma: Luma, frame: int, planes: Planes) -> NDArray[np.float32]:
+        """:meth:`mark`, computed in ``planes`` (in place: each step of a 720p frame is a 3.7 MB plane)."""
         height, width = luma.shape
-        shaped = texture_mask(luma) * self._pattern(self.segment_of(frame), width, height)
-        rms = float(np.sqrt(np.mean(shaped**2)))
-        return shaped * np.float32(self.strength * self.ramp(frame) / max(rms, 1e-6))
+        shaped = texture_mask(luma, planes)
+        shaped *= _pattern(self.key, self.segment_of(frame), width, height)
+        rms = float(np.sqrt(np.mean(np.square(shaped, out=planes.get("square", luma.shape)))))
+        shaped *= np.float32(self.strength * self.ramp(frame) / max(rms, 1e-6))
+        return shaped
 
-    def variants(self, luma: Luma, frame: int) -> tuple[Luma, Luma]:
-        """The A and B luma planes of ``frame``."""
-        mark = self.mark(luma, frame)
-        dither = np.random.default_rng(frame).random(luma.shape, dtype=np.float32)
-        base = luma.astype(np.float32) + dither
-        a = np.clip(np.floor(base + mark), 0, 255).astype(np.uint8)
-        b = np.clip(np.floor(base - mark), 0, 255).astype(np.uint8)
-        return a, b
 
-    @functools.lru_cache(maxsize=4)  # noqa: B019 - a marker lives for one rendition's encode
-    def _pattern(self, segment: int, width: int, height: int) -> NDArray[np.float32]:
-        return segment_pattern(self.key, segment, width, height)
+@functools.lru_cache(maxsize=4)  # the segment's frames share one pattern
+def _pattern(key: bytes, segment: int, width: int, height: int) -> NDArray[np.float32]:
+    return segment_pattern(key, segment, width, height)
+
+
+# The largest float32 below 256: clipping to it and truncating is floor, then clipping to 0..255, in one pass.
+_TOP = np.nextafter(np.float32(256), np.float32(0))
+
+
+def _quantised(levels: NDArray[np.float32], out: Luma) -> Luma:
+    """``floor(levels)`` clipped to 8 bits, into ``out``."""
+    np.clip(levels, 0, _TOP, out=out, casting="unsafe")
+    return out
