@@ -12,9 +12,12 @@ from fastapi.testclient import TestClient
 from airwave.clock import FakeClock
 from airwave.delivery import access, keys
 from airwave.delivery.lookup import SessionInfo
+from airwave.delivery.signing import keyring_for
+from airwave.delivery.variants import derived_code
 from airwave.runtime import Runtime
 from airwave.store.delivery import DeliveryEvent
-from airwave.store.tables import User
+from airwave.store.tables import Title, User
+from airwave.store.watermark import WatermarkCode
 from airwave.web.app import create_app
 from tests.web.conftest import Account
 
@@ -115,3 +118,19 @@ def test_start_rate_limit(runtime: Runtime, viewer: Account, film: int) -> None:
     with TestClient(create_app(runtime)) as client:
         codes = [_start(client, viewer, film).status_code for _ in range(4)]
     assert codes == [201, 201, 201, 429]
+
+
+def test_a_watermarked_title_stores_the_session_code_at_start(
+    client: TestClient, runtime: Runtime, viewer: Account, film: int
+) -> None:
+    """An edge may serve a session wholly from its cache: the code a trace needs cannot wait for a segment."""
+    with runtime.db.session() as session:
+        session.get_one(Title, film).watermark = True
+    started = _start(client, viewer, film)
+    assert started.status_code == 201
+    session_id = started.json()["session_id"]
+    with runtime.db.session() as session:
+        row = session.get_one(WatermarkCode, session_id)
+        bits = runtime.settings.watermark_code_bits
+        assert (row.title_id, row.bits) == (film, bits)
+        assert row.code == derived_code(keyring_for(runtime).root, session_id, bits)

@@ -146,16 +146,21 @@ def _variant(token: str, segment: int) -> str:
 
 def test_an_edge_serves_each_marked_session_its_own_variant(tmp_path: Path, sample: Path) -> None:
     data = tmp_path / "var"
-    emails = tuple(f"viewer{i}@example.org" for i in range(6))
+    emails = tuple(f"viewer{i}@example.org" for i in range(10))
     _, tokens = prepare(data, sample, emails, marked=True)
     with origin(data, ORIGIN_ENV) as base, edge(data, base, tmp_path / "e1", "e1") as (url, _):
         sessions = [_token(_start(base, bearer)["url"]) for bearer in tokens]
         assert all(len(token.split(".")) == 5 for token in sessions)  # the code length rides in the token
-        # Two sessions whose codes differ at some segment, and a third with the first one's variant there.
-        number, first, second = next(
-            (n, a, b) for n in (0, 1) for a in sessions for b in sessions if _variant(a, n) < _variant(b, n)
+        # Two sessions whose codes differ at some segment, and a third with the first one's variant there
+        # (searched over both segments, so no draw of random session ids leaves the test without a trio).
+        number, first, second, third = next(
+            (n, a, b, t)
+            for n in (0, 1)
+            for a in sessions
+            for b in sessions
+            for t in sessions
+            if _variant(a, n) == _variant(t, n) == "a" and _variant(b, n) == "b" and t != a
         )
-        third = next(t for t in sessions if t not in (first, second) and _variant(t, number) == "a")
         path = f"/t/1/{RENDITION}/seg_{number:05d}.m4s"
         before = _origin_fetches(base)
         got: dict[str, set[bytes]] = {}

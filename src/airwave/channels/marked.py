@@ -1,14 +1,21 @@
-"""Serving a marked live channel: each session's own A/B sequence, decided by the origin (embedded mode).
+"""Serving a marked live channel: each session's own A/B sequence, decided by the origin or by an edge.
 
 Playlists list the run's neutral names (``live/<run>-<n>.m4s``) for everyone. When the run was marked
 (:mod:`airwave.channels.marking` wrote ``<rendition>/a/<run>-init.mp4``), its init section resolves to that
 shared marked init and each segment to ``<rendition>/a|b/<run>-<n>.m4s``, chosen by bit N mod L of the
 session's code, N being the segment's number in the channel's index (msn + 1). The session's code is the
-same keyed function of its id as for titles (so an edge could compute it too), stored when the session first
-asks for a marked segment, for tracing. The variant files cannot be requested by
+same keyed function of its id as for titles (so an edge computes it too), stored when the session first
+asks for its playlist or a marked segment, for tracing. The variant files cannot be requested by
 name (the channel routes accept only ``<rendition>/<file>``), and a marked run's original segments are never
 served, so a client neither sees nor steers its sequence, nor gets an unmarked copy. Responses naming a
 variant are ``private``: a shared cache keyed on the neutral path would hand one session's copy to all.
+
+At an edge (:mod:`airwave.delivery.edge_config`) the choice moves out of the origin, as for titles: an
+encrypted segment's URL (``enc/<period>/<msn>/<uri>``) carries its msn, so the edge computes the variant
+from the signed token alone and keys its cache on the URL plus the variant; the origin, asked by the edge,
+confirms the variant it serves (:mod:`airwave.web.live_marked`). The code is stored when a session asks for
+its playlist (:meth:`LiveVariants.code`), since a session the edge serves from its cache may never reach the
+origin for a segment, and a trace needs every viewer's code.
 """
 
 from __future__ import annotations
@@ -126,13 +133,22 @@ class LiveVariants:
         entry = self._entries_of(folder).entry(run, n)
         if entry is None:  # never published (a standby run's segment): nobody may have it
             return MarkedFile(None, MARKED_CACHE)
+        code, bits = self.code(session_id, slug)
+        variant = variant_for(code, bits, segment_number(entry.msn))
+        return MarkedFile(variant_path(folder, rendition, variant, run, n), MARKED_CACHE, variant, entry)
+
+    def code(self, session_id: str, slug: str) -> tuple[bytes, int]:
+        """The session's code and length, stored for tracing on first use (blocking the first time)."""
         found, stored = self._codes.get(session_id)
         if not found or stored is None:
             stored = ensure_channel_code(self._db, self._clock, session_id, slug, self._bits, self._root)
             self._codes.put(session_id, stored, float("inf"))
-        code, bits = stored
-        variant = variant_for(code, bits, segment_number(entry.msn))
-        return MarkedFile(variant_path(folder, rendition, variant, run, n), MARKED_CACHE, variant, entry)
+        return stored
+
+    def knows(self, session_id: str) -> bool:
+        """Whether the session's code is already stored (and cached here): :meth:`code` needs no I/O."""
+        found, stored = self._codes.get(session_id)
+        return found and stored is not None
 
     def _entries_of(self, folder: Path) -> SegmentEntries:
         with self._lock:

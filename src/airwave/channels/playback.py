@@ -75,7 +75,9 @@ def start_channel(
     session.add(row)
     session.flush()
     prefix = channel_prefix(slug)
-    token = signer.sign(row.id, prefix, int(row.expires_at.timestamp()), client=client_ip, binding=binding)
+    # A watermarked channel's token carries its code length: edges pick each encrypted segment's A/B copy from it.
+    token = signer.sign(row.id, prefix, int(row.expires_at.timestamp()), marked=channel.watermark, client=client_ip,
+                        binding=binding)  # fmt: skip
     return PlaybackStart(session_id=row.id, url=f"/p/{token}{prefix}{path}", expires_at=row.expires_at,
                          resume_from=0.0)  # fmt: skip
 

@@ -192,6 +192,12 @@ class Supervisor:
 
 def _config(row: Channel) -> ChannelConfig:
     return ChannelConfig(
-        row.slug, row.source_url, row.backup_url, row.mode, row.dvr_hours, row.stream_key, row.srt_port,
+        row.slug,
+        row.source_url,
+        row.backup_url,
+        row.mode,
+        row.dvr_hours,
+        row.stream_key,
+        row.srt_port,
         row.watermark,
     )

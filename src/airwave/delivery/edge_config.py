@@ -14,7 +14,9 @@ What the edge does, in the order nginx applies it:
   the variant njs computes for it (code[N mod L], see :mod:`airwave.delivery.variants`): both variants are
   stored once and each session receives its own. The origin's ``private`` is overridden only for a response
   whose ``X-Airwave-Variant`` matches the variant in the key; any other ``private`` or ``no-store``
-  response (a live channel's marked segment, chosen by the origin alone) is passed on and never stored;
+  response is passed on and never stored. A live channel's encrypted segment (``enc/<period>/<msn>/...``)
+  is N = msn + 1; the edge names the variant to the origin (``X-Airwave-Variant``), which names it back when
+  it is the session's (:mod:`airwave.web.live_marked`); an unencrypted live segment carries no N: never stored;
 * playback responses carry ``Access-Control-Allow-Origin: *`` (the portal's player runs on another host);
 * ``/healthz`` answers the origin's health checks and ``/edge/stats`` reports load and cache counters.
 """
@@ -145,6 +147,7 @@ http {{
     # Only a watermarked session's segment (a "w" field in its token) costs an njs call for its variant.
     map $uri $airwave_variant {{
         "~^/p/[^/.]+\\.[^/.]+\\.[^/.]+\\.w[0-9a-z]+[^/]*/t/[0-9]+/[^/]+/seg_[0-9]+\\.m4s$" $airwave_variant_js;
+        "~^/p/[^/.]+\\.[^/.]+\\.[^/.]+\\.w[0-9a-z]+[^/]*/c/[^/]+/enc/[0-9/]+/[^/]+/[^/]+\\.m4s$" $airwave_variant_js;
         default "";
     }}
     # The token root signs playback URLs; keep this file readable by the nginx master only.
@@ -216,7 +219,14 @@ http {{
             }}
             access_log {cache}/stats.log airwave_stats buffer=64k flush=1s;
             proxy_pass {scheme}://airwave_origin;
+            # A location's own proxy_set_header replaces the server's: repeat them (keepalive, client, edge).
+            proxy_set_header Connection "";
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Airwave-Edge {name};
             proxy_set_header Range "";
+            # The variant in the cache key, named to the origin (a live channel's confirms it); "": none, and a
+            # client's own header never passes.
+            proxy_set_header X-Airwave-Variant $airwave_variant;
             proxy_ignore_headers Set-Cookie Cache-Control Expires;
             proxy_no_cache $airwave_no_store;
             proxy_cache airwave;

@@ -5,7 +5,9 @@
 // "\n" as "<key id>\n<session>\n<prefix>\n<expiry>[\nw...][\ni...]"; key = HMAC-SHA256(root, "airwave-playback\0" + key id).
 // w: a watermarked session gets segment N as variant code[N mod bits], its code being
 // HMAC-SHA256(HMAC-SHA256(root, "airwave-watermark-code"), "<session>\n<block>") block by block
-// (airwave.delivery.variants.derived_code).
+// (airwave.delivery.variants.derived_code). N is an on-demand segment's own number (seg_<N>.m4s), or for a live
+// channel's encrypted segment (enc/<period>/<msn>/<uri>, airwave.channels.encryption) its media sequence number
+// plus one, the number airwave.channels.marking marks it with and the tracer reads it by (segment_number).
 // i: the session is bound to one client address; <client> is its keyed hash (tokens.client_tag): enforced here.
 // a: the session is bound to its client's network (ASN). An edge has no ASN database: it accepts such a token
 // from any address, and the origin, which serves every playlist and key, checks the network.
@@ -16,6 +18,8 @@ var PATH = /^\/p\/([^\/]+)(\/[tc]\/[^\/]+\/)/;
 var WORD = /^[0-9a-z]{1,12}$/;
 var EXTRAS = /^(\.w[0-9a-z]{1,4})?(\.[ia][A-Za-z0-9_-]{11})?$/;
 var SEGMENT = /^\/p\/[^\/]+\/t\/[0-9]+\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\/seg_([0-9]{1,9})\.m4s$/;
+var LIVE_SEGMENT =
+    /^\/p\/[^\/]+\/c\/[a-z0-9][a-z0-9-]{0,62}\/enc\/[0-9]{1,11}\/([0-9]{1,12})\/[A-Za-z0-9_]{1,32}\/[0-9a-f]{1,24}-[0-9]{1,9}\.m4s$/;
 
 function same(a, b) {
     if (a.length !== b.length) {
@@ -72,10 +76,20 @@ function clientTag(root, address) {
     return crypto.createHmac('sha256', key).update(address).digest().slice(0, 8).toString('base64url');
 }
 
+// The number N a segment URL is marked and served by; -1 when the URL is no segment that can be marked.
+function segmentNumber(uri) {
+    var title = uri.match(SEGMENT);
+    if (title) {
+        return Number(title[1]);
+    }
+    var live = uri.match(LIVE_SEGMENT);
+    return live ? Number(live[1]) + 1 : -1;
+}
+
 // "a" or "b": the variant of this segment for a marked session's (already verified) token; "" otherwise.
 function variant(r) {
-    var segment = r.uri.match(SEGMENT);
-    if (!segment) {
+    var number = segmentNumber(r.uri);
+    if (number < 0) {
         return '';
     }
     var parts = r.uri.split('/')[2].split('.');
@@ -87,7 +101,7 @@ function variant(r) {
     if (!(bits > 0)) {
         return '';
     }
-    var position = Number(segment[1]) % bits;
+    var position = number % bits;
     var root = Buffer.from(r.variables.airwave_token_root, 'hex');
     var key = crypto.createHmac('sha256', root).update('airwave-watermark-code').digest();
     var block = crypto.createHmac('sha256', key).update(parts[1] + '\n' + Math.floor(position / 256)).digest();

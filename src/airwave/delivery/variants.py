@@ -7,14 +7,14 @@ files themselves cannot be requested (their paths are three levels deep, which
 :func:`~airwave.delivery.files.servable` refuses), so a client can neither see nor steer its sequence.
 
 The code is a keyed function of the session id (:func:`derived_code`: HMAC-SHA256 of the token root, which
-only origins and edges hold), stored with the session on first use since leaks are traced days later. So an
-edge, given the code length in the signed token, computes the same bit for segment N as the origin, with no
-database and no round trip, and keys its cache on the neutral path plus the variant: each variant of a
-segment is fetched and stored once and shared by every session whose code has that bit. The origin names
-the variant it served (``X-Airwave-Variant``) to trusted proxies alone (:func:`tells_variant`; a client must
-not learn its code), and the edge stores a response only when it agrees and never passes the header on. The
-responses stay ``private`` for every other cache: one keyed on the neutral path would hand one session's copy
-to all.
+only origins and edges hold), stored when the session starts (:func:`store_code`; first use for older ones)
+since leaks are traced days later. So an edge, given the code length in the signed token, computes the same
+bit for segment N as the origin, with no database and no round trip, and keys its cache on the neutral path
+plus the variant: each variant of a segment is fetched and stored once and shared by every session whose code
+has that bit. The origin names the variant it served (``X-Airwave-Variant``) to trusted proxies alone
+(:func:`tells_variant`; a client must not learn its code), and the edge stores a response only when it agrees
+and never passes the header on. The responses stay ``private`` for every other cache: one keyed on the neutral
+path would hand one session's copy to all.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from airwave.clock import Clock
 from airwave.delivery.lookup import TTLCache
@@ -119,6 +120,14 @@ def ensure_code(
         with db.session() as session:
             row = session.get_one(WatermarkCode, session_id)
             return row.code, row.bits
+
+
+def store_code(session: Session, clock: Clock, session_id: str, title_id: int, bits: int, root: bytes) -> None:
+    """Store a new session's code as it starts, in its own transaction: an edge may serve the session wholly
+    from its cache, so no segment request may ever reach an origin, yet a trace days later needs the code."""
+    session.add(WatermarkCode(session_id=session_id, title_id=title_id, bits=bits,
+                              code=derived_code(root, session_id, bits), created_at=clock.now()))  # fmt: skip
+    session.flush()
 
 
 class VariantFiles:

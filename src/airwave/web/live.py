@@ -41,7 +41,7 @@ from airwave.hls.master import render_master
 from airwave.runtime import Runtime
 from airwave.store.channels import Channel
 from airwave.web.deps import client_territory
-from airwave.web.live_marked import marked_file
+from airwave.web.live_marked import marked_file, remember_code
 from airwave.web.media import _forbidden, personal_checks, playback_of
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,8 @@ async def channel_file(request: Request) -> Response:
     refusal = await personal_checks(request, playback, info)
     if refusal is not None:
         return _forbidden(playback, refusal)
+    if channel.watermark:  # WATERMARK (issue 6): an edge may serve every segment from its cache; trace needs the code
+        await remember_code(request, runtime, slug, info.id)
     try:
         text = await run_in_threadpool(_playlist, runtime, channel, feed, path, client_territory(request), info.user_id)
     except MediaError as exc:

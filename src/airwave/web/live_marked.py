@@ -4,11 +4,20 @@ See :mod:`airwave.channels.marked`. With ``live_encryption`` a segment is asked 
 ``enc/<period>/<msn>/<uri>``: the variant is chosen the same way, the request's msn and key period must be
 the indexed segment's (so a client cannot make the origin encrypt arbitrary copies), and the encrypted copy
 is kept per variant (``<period>/<msn>/<variant>/<uri>``), beside the channel's other encrypted copies.
+
+An edge names the variant it keys its cache on in ``X-Airwave-Variant`` (``edge_config``). From a trusted
+proxy, for an encrypted segment, the origin confirms it: when it is the variant the session's code gives,
+the response names it back in the same header, which lets the edge store the ``private`` response under it
+(the edge hides the header from clients). The origin never serves a variant because it was named: a plain
+load balancer among the trusted proxies may pass a client's header on, and a client must not pick its copy.
+An edge whose code disagrees (another token root or code length) gets the session's own copy unnamed, which
+it passes on without storing, and the origin logs the disagreement.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -20,8 +29,12 @@ from airwave.channels.feeds import channel_dir
 from airwave.channels.marked import LiveVariants, MarkedFile
 from airwave.delivery import keys
 from airwave.delivery.files import CONTENT_TYPES
+from airwave.delivery.variants import VARIANT_HEADER, tells_variant
 from airwave.runtime import Runtime
+from airwave.watermark.variants import VARIANT_NAMES
 from airwave.web.media import playback_of
+
+log = logging.getLogger(__name__)
 
 
 def live_variants(request: Request, runtime: Runtime) -> LiveVariants:
@@ -53,7 +66,28 @@ async def marked_file(request: Request, runtime: Runtime, slug: str, path: str, 
     copy = await run_in_threadpool(
         keys.encrypted_copy, runtime, f"c{slug}", located.path, encrypted.msn, encrypted.period, name
     )
-    return _send(located, copy)
+    return _send(located, copy, _confirmed(request, runtime, located, slug, session_id))
+
+
+async def remember_code(request: Request, runtime: Runtime, slug: str, session_id: str) -> None:
+    """Store the session's code for channel ``slug`` if it is not yet (called as it asks for a playlist)."""
+    resolver = live_variants(request, runtime)
+    if not resolver.knows(session_id):
+        await run_in_threadpool(resolver.code, session_id, slug)
+
+
+def _confirmed(request: Request, runtime: Runtime, located: MarkedFile, slug: str, session_id: str) -> str:
+    """The variant to name back to an edge that asked for the one it serves; "" to name none."""
+    named = request.headers.get(VARIANT_HEADER, "")
+    peer = request.client.host if request.client else ""
+    if named not in VARIANT_NAMES or not tells_variant(peer, runtime.settings.trusted_proxies):
+        return ""
+    if named != located.variant:
+        log.warning("edge at %s asked for variant %s of a segment of channel %s where session %s has %s: check "
+                    "the edge's token root and watermark_code_bits", peer, named, slug, session_id,
+                    located.variant)  # fmt: skip
+        return ""
+    return named
 
 
 def _fits(runtime: Runtime, located: MarkedFile, encrypted: encryption.EncryptedPath) -> bool:
@@ -63,9 +97,12 @@ def _fits(runtime: Runtime, located: MarkedFile, encrypted: encryption.Encrypted
     return located.entry.msn == encrypted.msn and abs(keys.live_period(runtime, start) - encrypted.period) <= 1
 
 
-def _send(located: MarkedFile, path: Path) -> Response:
+def _send(located: MarkedFile, path: Path, confirmed: str = "") -> Response:
     media_type = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
-    return FileResponse(path, media_type=media_type, headers={"Cache-Control": located.cache_control})
+    headers = {"Cache-Control": located.cache_control}
+    if confirmed:  # for the edge that asked: it stores the response under this variant only
+        headers[VARIANT_HEADER] = confirmed
+    return FileResponse(path, media_type=media_type, headers=headers)
 
 
 def _not_found() -> Response:

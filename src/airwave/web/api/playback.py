@@ -15,8 +15,9 @@ from airwave.delivery import binding
 from airwave.delivery.admission import active_sessions, admit
 from airwave.delivery.limits import lease_seconds
 from airwave.delivery.playback import end_session, new_session_id, start_title
+from airwave.delivery.variants import store_code
 from airwave.errors import Forbidden, NotFound
-from airwave.store.tables import PlaybackSession
+from airwave.store.tables import PlaybackSession, Title
 from airwave.web.api.channels import start_channel_playback
 from airwave.web.api.common import ApiUser, errors
 from airwave.web.api.schemas import PlaybackIn, PlaybackOut
@@ -55,6 +56,9 @@ def start(body: PlaybackIn, request: Request, user: ApiUser, session: DbSession)
     except BaseException:
         playback.leases.release(user.id, session_id)
         raise
+    if session.get_one(Title, body.title).watermark:
+        store_code(session, runtime.clock, session_id, body.title, runtime.settings.watermark_code_bits,
+                   playback.keyring.root)  # fmt: skip
     metrics = getattr(request.app.state, "metrics", None)
     if metrics is not None:
         metrics.playback_started.inc()
