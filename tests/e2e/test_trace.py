@@ -9,8 +9,9 @@ import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -27,6 +28,7 @@ from airwave.runtime import Runtime, open_runtime
 from airwave.watermark.detect import CaptureMismatch
 from airwave.watermark.trace import trace_title
 from airwave.web.app import create_app
+from tests.e2e.delivery_stack import SECRET, edge, origin
 from tests.web.conftest import make_account
 
 pytestmark = pytest.mark.e2e
@@ -51,7 +53,9 @@ class Stage:
 @pytest.fixture(scope="module")
 def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
     folder = tmp_path_factory.mktemp("trace")
-    settings = load_settings(data=folder / "var", ladder=(180,), x264_preset="veryfast", segment_seconds=1.0)
+    settings = load_settings(
+        data=folder / "var", ladder=(180,), x264_preset="veryfast", segment_seconds=1.0, secret_key=SECRET
+    )  # the secret the edge test's origin and edge are given
     clock = FakeClock()
     runtime = open_runtime(settings, clock=clock)
     ffmpeg = find_ffmpeg(settings)
@@ -170,3 +174,45 @@ def test_trace_refuses_a_capture_of_something_else(stage: Stage) -> None:
     )  # fmt: skip
     with pytest.raises(CaptureMismatch, match="does not match this title"):
         trace_title(stage.runtime, other, stage.title)
+
+
+def test_trace_names_a_session_whose_stream_came_through_an_edge(stage: Stage) -> None:
+    """The way viewers receive a marked title at scale: segments from an nginx edge's cache, the variant picked
+    there from the signed token. Two sessions watch through one edge; each one's restream names that session."""
+    data = stage.runtime.settings.data
+    origin_env = {"AIRWAVE_TRUSTED_PROXIES": "127.0.0.1/32"}  # the edge may learn the variant it caches
+    with origin(data, origin_env) as base, edge(data, base, stage.folder / "edge", "e1") as (edge_url, _):
+        watched = {
+            email: _watch_through(stage, base, edge_url, email) for email in ("four@example.org", "five@example.org")
+        }
+    assert watched["five@example.org"][2] > 0  # the second viewer got the variants the first one's fetches cached
+    for email, (session_id, stream, _) in watched.items():
+        capture = _pirate(stage, stream, f"pirate-edge-{email}.mp4")
+        verdict = trace_title(stage.runtime, capture, stage.title).verdict
+        assert verdict.outcome == "accused", verdict.message
+        assert [s.session_id for s in verdict.accused] == [session_id]
+
+
+def _watch_through(stage: Stage, origin_url: str, edge_url: str, email: str) -> tuple[str, Path, int]:
+    """Start a session at the origin and play its 180p stream through the edge: its id, the stream, and how
+    many segments the edge served from its cache."""
+    account = make_account(stage.runtime, email, "subscriber")
+    started = httpx.post(f"{origin_url}/api/v1/playback", json={"title": stage.title}, headers=account.auth)
+    assert started.status_code == 201, started.text
+    path = urlsplit(started.json()["url"]).path.rsplit("/", 1)[0]
+    base = f"{edge_url}{path}/180p/"
+    playlist = httpx.get(base + "index.m3u8").text
+    data, key, hits = httpx.get(base + "init.mp4").content, b"", 0
+    sequence = parse_media_playlist(playlist).media_sequence
+    for line in playlist.splitlines():
+        if line.startswith("#EXT-X-KEY:"):
+            key = httpx.get(urljoin(base, line.split('URI="', 1)[1].split('"', 1)[0])).content
+        elif line.startswith("seg_"):
+            response = httpx.get(base + line)
+            assert response.status_code == 200, line
+            hits += response.headers["x-cache"] == "HIT"  # served by the edge, from its cache when shared
+            data += keys.decrypt(response.content, key, sequence) if key else response.content
+            sequence += 1
+    stream = stage.folder / f"edge-{email}.mp4"
+    stream.write_bytes(data)
+    return started.json()["session_id"], stream, hits
