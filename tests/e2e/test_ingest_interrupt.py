@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,14 +95,23 @@ def test_cancelled_job_publishes_nothing_and_a_rerun_succeeds(runtime: Runtime, 
 
 
 def test_killed_ffmpeg_fails_the_job_and_publishes_nothing(runtime: Runtime, clip: Path) -> None:
-    def kill_ffmpeg(fraction: float, _message: str) -> None:
-        if fraction > 0.02:
+    killed = threading.Event()
+
+    def kill_ffmpeg() -> None:  # as soon as the encode runs: a short clip may finish between progress reports
+        deadline = time.monotonic() + 60
+        while not killed.is_set() and time.monotonic() < deadline:
             for pid in ffmpeg_children(os.getpid()):
                 os.kill(pid, signal.SIGKILL)
+                killed.set()
+            time.sleep(0.005)
 
     job_id = queue(runtime, clip)
+    killer = threading.Thread(target=kill_ffmpeg, daemon=True)
+    killer.start()
     with pytest.raises(MediaError, match=r"film\.mp4.*stopped by SIGKILL"):
-        run_job(runtime, job_id, on_progress=kill_ffmpeg)
+        run_job(runtime, job_id)
+    killer.join(5)
+    assert killed.is_set()
     assert nothing_published(runtime)
     with runtime.db.session() as session:
         assert session.get_one(IngestJob, job_id).state == "failed"
