@@ -25,16 +25,13 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
-
 from airwave.channels.index import INDEX, Entry, IndexReader
 from airwave.channels.marking import marked_init_path, segment_number, variant_path
 from airwave.clock import Clock
 from airwave.delivery.files import IMMUTABLE
 from airwave.delivery.lookup import TTLCache
-from airwave.delivery.variants import MARKED_CACHE, derived_code
+from airwave.delivery.variants import MARKED_CACHE, ensure_code
 from airwave.store.engine import Database
-from airwave.store.watermark import WatermarkCode
 from airwave.watermark.variants import variant_for
 
 _SEGMENT = re.compile(r"^([A-Za-z0-9_]{1,32})/([0-9a-f]{1,24})-(\d{1,9})\.m4s$")
@@ -74,27 +71,6 @@ class SegmentEntries:
     def _extends(self, entries: list[Entry]) -> bool:
         # The reader only appends, or starts over after a compaction (then the first entry changes).
         return bool(self._seen) and len(entries) >= len(self._seen) and entries[0] is self._seen[0]
-
-
-def ensure_channel_code(
-    db: Database, clock: Clock, session_id: str, slug: str, bits: int, root: bytes
-) -> tuple[bytes, int]:
-    """The session's watermark code for channel ``slug``, stored on first use: the same keyed function of the
-    session id as for titles (:func:`~airwave.delivery.variants.derived_code`), so an edge can compute it."""
-    with db.session() as session:
-        row = session.get(WatermarkCode, session_id)
-        if row is not None:
-            return row.code, row.bits
-    code = derived_code(root, session_id, bits)
-    try:
-        with db.session() as session:
-            session.add(WatermarkCode(session_id=session_id, channel=slug, bits=bits, code=code,
-                                      created_at=clock.now()))  # fmt: skip
-        return code, bits
-    except IntegrityError:  # a parallel request of the same session stored one first
-        with db.session() as session:
-            row = session.get_one(WatermarkCode, session_id)
-            return row.code, row.bits
 
 
 class LiveVariants:
@@ -141,7 +117,7 @@ class LiveVariants:
         """The session's code and length, stored for tracing on first use (blocking the first time)."""
         found, stored = self._codes.get(session_id)
         if not found or stored is None:
-            stored = ensure_channel_code(self._db, self._clock, session_id, slug, self._bits, self._root)
+            stored = ensure_code(self._db, self._clock, session_id, None, self._bits, self._root, channel=slug)
             self._codes.put(session_id, stored, float("inf"))
         return stored
 

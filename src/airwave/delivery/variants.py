@@ -103,19 +103,19 @@ def derived_code(root: bytes, session_id: str, bits: int) -> bytes:
 
 
 def ensure_code(
-    db: Database, clock: Clock, session_id: str, title_id: int, bits: int, root: bytes
+    db: Database, clock: Clock, session_id: str, title_id: int | None, bits: int, root: bytes, *, channel: str = ""
 ) -> tuple[bytes, int]:
-    """The session's watermark code (:func:`derived_code`), stored on first use."""
+    """The session's watermark code (:func:`derived_code`) for a title, or a ``channel`` (its slug), stored on
+    first use."""
     with db.session() as session:
         row = session.get(WatermarkCode, session_id)
         if row is not None:
             return row.code, row.bits
-    code = derived_code(root, session_id, bits)
     try:
         with db.session() as session:
-            session.add(WatermarkCode(session_id=session_id, title_id=title_id, bits=bits, code=code,
-                                      created_at=clock.now()))  # fmt: skip
-        return code, bits
+            row = _code_row(clock, session_id, bits, root, title_id=title_id, channel=channel or None)
+            session.add(row)
+        return row.code, bits
     except IntegrityError:  # a parallel request of the same session stored one first
         with db.session() as session:
             row = session.get_one(WatermarkCode, session_id)
@@ -125,9 +125,15 @@ def ensure_code(
 def store_code(session: Session, clock: Clock, session_id: str, title_id: int, bits: int, root: bytes) -> None:
     """Store a new session's code as it starts, in its own transaction: an edge may serve the session wholly
     from its cache, so no segment request may ever reach an origin, yet a trace days later needs the code."""
-    session.add(WatermarkCode(session_id=session_id, title_id=title_id, bits=bits,
-                              code=derived_code(root, session_id, bits), created_at=clock.now()))  # fmt: skip
+    session.add(_code_row(clock, session_id, bits, root, title_id=title_id))
     session.flush()
+
+
+def _code_row(
+    clock: Clock, session_id: str, bits: int, root: bytes, *, title_id: int | None = None, channel: str | None = None
+) -> WatermarkCode:
+    return WatermarkCode(session_id=session_id, title_id=title_id, channel=channel, bits=bits,
+                         code=derived_code(root, session_id, bits), created_at=clock.now())  # fmt: skip
 
 
 class VariantFiles:
