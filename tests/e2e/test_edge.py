@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import hashlib
 import json
+import string
 import time
 from pathlib import Path
 
@@ -102,13 +103,27 @@ def _bad_tokens_refused_at_the_edge(base: str, edge_url: str, session_url: str) 
     flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
     now = time.time()
     expired = Keyring(token_root(SECRET), 24 * 3600, 6 * 3600).signer(now).sign(session_id, "/t/1/", int(now) - 5)
+    # The last character's low 4 bits are padding: this spelling decodes to the same 128 bits.
+    alphabet = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+    respelled = signature[:-1] + alphabet[alphabet.index(signature[-1]) ^ 1]
+    bad_tokens = (
+        f"{key_id}.{session_id}.{expiry}.{flipped}",
+        f"{key_id}.{session_id}.{expiry}.{respelled}",
+        expired,
+        f"{key_id}.other.{expiry}.{signature}",
+        f"{key_id}.{session_id}.{expiry}.w1.{signature}",
+        f"{key_id}.{session_id}.{expiry}",
+        f"{key_id}..{expiry}.{signature}",
+        "x",
+    )
     before = _origin_fetches(base)
-    for bad in (f"{key_id}.{session_id}.{expiry}.{flipped}", expired, f"{key_id}.other.{expiry}.{signature}"):
+    for bad, title in [(bad, 1) for bad in bad_tokens] + [(token, 2)]:  # the last: a real token, another title
         for path in ("180p/init.mp4", "180p/index.m3u8", "keys/0.key", "master.m3u8"):
-            answer = httpx.get(f"{edge_url}/p/{bad}/t/1/{path}")
-            assert answer.status_code == 403, (bad, path)
+            answer = httpx.get(f"{edge_url}/p/{bad}/t/{title}/{path}")
+            assert answer.status_code == 403, (bad, title, path)
             assert b"ftyp" not in answer.content
             assert b"#EXTM3U" not in answer.content
+    assert httpx.get(f"{edge_url}/p/{token}/t/1/180p/init.mp4").status_code == 200
     assert _origin_fetches(base) == before  # refused by the edge itself
 
 

@@ -117,6 +117,8 @@ TEMPLATE = """\
 # Run: nginx -c <this file>   (needs libnginx-mod-http-js; the njs module file sits in the cache dir)
 load_module {njs};
 worker_processes auto;
+# Compile the location and map regular expressions to machine code (every segment request runs several).
+pcre_jit on;
 pid {cache}/nginx.pid;
 error_log {cache}/error.log warn;
 events {{

@@ -14,9 +14,6 @@
 var crypto = require('crypto');
 var fs = require('fs');
 
-var PATH = /^\/p\/([^\/]+)(\/[tc]\/[^\/]+\/)/;
-var WORD = /^[0-9a-z]{1,12}$/;
-var EXTRAS = /^(\.w[0-9a-z]{1,4})?(\.[ia][A-Za-z0-9_-]{11})?$/;
 var SEGMENT = /^\/p\/[^\/]+\/t\/[0-9]+\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\/seg_([0-9]{1,9})\.m4s$/;
 var LIVE_SEGMENT =
     /^\/p\/[^\/]+\/c\/[a-z0-9][a-z0-9-]{0,62}\/enc\/[0-9]{1,11}\/([0-9]{1,12})\/[A-Za-z0-9_]{1,32}\/[0-9a-f]{1,24}-[0-9]{1,9}\.m4s$/;
@@ -32,38 +29,54 @@ function same(a, b) {
     return diff === 0;
 }
 
+// "1" when the request's token is valid for its path, "" otherwise. Every request runs this, so it is written
+// for njs's interpreter: string scans rather than regular expressions (a match costs ~5 us here), the
+// signature compared as bytes (~1 us, where a character loop costs ~6), nothing computed at module level (njs
+// runs it for each request). Malformed tokens need no separate checks: they fail the signature.
 function verify(r) {
-    var match = r.uri.match(PATH);
-    if (!match) {
+    var uri = r.uri;  // "/p/<token>/<t|c>/<id>/..."; the location guarantees "/p/"
+    var end = uri.indexOf('/', 3);
+    var kind = uri.charAt(end + 1);
+    var close = uri.indexOf('/', end + 3);
+    if (end < 4 || (kind !== 't' && kind !== 'c') || uri.charAt(end + 2) !== '/' || close < end + 4) {
         return '';
     }
-    var parts = match[1].split('.');
-    if (parts.length < 4 || parts.length > 6 || !WORD.test(parts[0]) || !WORD.test(parts[2])) {
-        return '';
-    }
-    var extras = parts.slice(3, parts.length - 1);
-    if (!EXTRAS.test(extras.length ? '.' + extras.join('.') : '')) {
+    var parts = uri.slice(3, end).split('.');
+    var count = parts.length;
+    var sig = parts[count - 1];
+    if (count < 4 || count > 6 || sig.length !== 22) {
         return '';
     }
     var now = Date.now() / 1000;
-    if (parseInt(parts[2], 36) <= now) {
+    if (!(parseInt(parts[2], 36) > now)) {
         return '';
     }
-    var rotation = Number(r.variables.airwave_key_rotation);
     var period = parseInt(parts[0], 36);
-    var current = Math.floor(now / rotation);
-    if (period > current + 1 || period < current - Number(r.variables.airwave_key_periods)) {
+    var current = Math.floor(now / Number(r.variables.airwave_key_rotation));
+    if (!(period <= current + 1 && period >= current - Number(r.variables.airwave_key_periods))) {
         return '';
+    }
+    var message = parts[0] + '\n' + parts[1] + '\n' + uri.slice(end, close + 1) + '\n' + parts[2];
+    var bound = '';
+    for (var i = 3; i < count - 1; i++) {
+        message += '\n' + parts[i];
+        if (parts[i].charAt(0) === 'i') {
+            bound = parts[i].slice(1);
+        }
     }
     var root = Buffer.from(r.variables.airwave_token_root, 'hex');
     var key = crypto.createHmac('sha256', root).update('airwave-playback\0' + parts[0]).digest();
-    var message = [parts[0], parts[1], match[2], parts[2]].concat(extras).join('\n');
     var mac = crypto.createHmac('sha256', key).update(message).digest();
-    if (!same(mac.slice(0, 16).toString('base64url'), parts[parts.length - 1])) {
+    var given = Buffer.from(sig, 'base64url');
+    // Only the canonical spelling of a signature (its own re-encoding: no secret in this comparison).
+    var diff = given.length === 16 && given.toString('base64url') === sig ? 0 : 1;
+    for (var j = 0; j < 16; j++) {
+        diff |= mac[j] ^ given[j];
+    }
+    if (diff !== 0) {
         return '';
     }
-    var bound = extras.filter(function (extra) { return extra[0] === 'i'; });
-    if (bound.length && !same(clientTag(root, r.variables.remote_addr), bound[0].slice(1))) {
+    if (bound && !same(clientTag(root, r.variables.remote_addr), bound)) {
         r.warn('airwave replay: session ' + parts[1] + ' is bound to another address, refused for '
                + r.variables.remote_addr);
         return '';
