@@ -1,7 +1,7 @@
-"""Segment bytes/s through an Airwave edge (token verified by njs, cache hit) / nginx static. Goal: >= 0.9.
+"""Segment bytes/s through an Airwave edge (token verified by Lua, cache hit) / nginx static. Goal: >= 0.9.
 
 Ours: the nginx edge ``airwave edge-config`` writes, in front of ``airwave serve``, answering a segment at
-``/p/<token>/t/<id>/1080p/seg_00001.m4s`` from its cache after one fill; every request runs the njs token
+``/p/<token>/t/<id>/1080p/seg_00001.m4s`` from its cache after one fill; every request runs the Lua token
 check (HMAC-SHA256). Peer: nginx serving the same bytes as a static file. The segment is 1.25 MB (4 s at
 2.5 Mbps, between our 540p and 720p rungs). A third nginx, a bare ``proxy_cache`` in front of the same origin
 (no token check, none of our maps), shows what nginx's own cache-hit path costs before Airwave adds anything.
@@ -37,7 +37,7 @@ from bench.table import Row
 
 SEGMENT_BYTES = 1_250_000  # 4 s at 2.5 Mbps
 CONNECTIONS = 8
-ROUNDS = 7
+ROUNDS = 11
 SECONDS = 3
 TARGET = 0.9
 
@@ -101,7 +101,7 @@ def run() -> list[Row]:
             ok=ratio >= TARGET,
             note=f"bytes served / nginx CPU seconds, median of {ROUNDS} rounds of {SECONDS}s in which the edge, "
             f"a bare proxy_cache and nginx static (1 worker each, CPU 0) are loaded at once (wrk, "
-            f"{CONNECTIONS} connections each, CPU 1); edge = generated config (njs HMAC token check, "
+            f"{CONNECTIONS} connections each, CPU 1); edge = generated config (Lua token check, "
             f"proxy_cache hit); nginx's own cache-hit path (bare proxy_cache, no token check, "
             f"{cpu_per_segment(bares) * 1e6:,.0f} us/segment) / static: {floor:.2f}",
         )

@@ -17,6 +17,8 @@ HOW_TO_INSTALL = {
     "or point AIRWAVE_TEST_POSTGRES at a server",
     "redis": "install and start Redis (apt-get install redis-server), or point AIRWAVE_TEST_REDIS at one",
     "nginx": "install nginx (apt-get install nginx)",
+    "nginx-lua": "install nginx's Lua module, which Airwave edges check tokens with "
+    "(apt-get install libnginx-mod-http-lua)",
     "chromium": "install Chromium (apt-get install chromium), or point AIRWAVE_TEST_CHROMIUM at a build",
 }
 
@@ -48,6 +50,17 @@ def require_nginx() -> str:
     if path is None:
         missing("nginx", "no nginx binary on PATH or in /usr/sbin")
     return str(path)
+
+
+def require_edge_nginx() -> str:
+    """nginx with the modules an ``airwave edge-config`` configuration loads."""
+    nginx = require_nginx()
+    from airwave.delivery.edge_config import MODULES
+
+    for module in ("ndk_http_module.so", "ngx_http_lua_module.so"):
+        if not os.path.exists(os.path.join(MODULES, module)):
+            missing("nginx-lua", f"{MODULES}/{module} does not exist")
+    return nginx
 
 
 def require_chromium() -> str:

@@ -91,9 +91,9 @@ def edge(
     data: Path, origin_url: str, folder: Path, name: str, *options: str
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """An nginx edge configured by ``airwave edge-config`` (plus ``options``); yields its base URL and process."""
-    from tests.services import require_nginx
+    from tests.services import require_edge_nginx
 
-    nginx = require_nginx()
+    nginx = require_edge_nginx()
     port = free_port()
     conf = airwave(data, "edge-config", "--origin", origin_url, "--listen", f"127.0.0.1:{port}",
                    "--cache-dir", str(folder), "--name", name, *options)  # fmt: skip

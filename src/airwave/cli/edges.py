@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from airwave.cli.main import Context, cli, pass_context
-from airwave.delivery.edge_config import EdgeOptions, install_js, render
+from airwave.delivery.edge_config import EdgeOptions, install_module, render
 from airwave.delivery.edges import DEFAULT_REGION, add_edge, list_edges, remove_edge
 from airwave.delivery.signing import key_periods, keyring_for
 
@@ -21,7 +21,7 @@ from airwave.delivery.signing import key_periods, keyring_for
     type=click.Path(path_type=Path),
     default=Path("/var/cache/airwave-edge"),
     show_default=True,
-    help="Cache, logs and the njs token module (written there now).",
+    help="Cache, logs and the Lua token module (written there now).",
 )
 @click.option("--region", default=DEFAULT_REGION, show_default=True, help="The edge's region.")
 @click.option("--name", default=None, help="The edge's name in the registry (default: this host's name).")
@@ -59,9 +59,9 @@ def edge_config(
         trusted_proxies=trusted_proxies,
     )
     text = render(options)
-    js = install_js(options.cache_dir)
+    module = install_module(options.cache_dir)
     click.echo(text, nl=False)
-    click.echo(f"wrote {js}; start the edge with: nginx -c <config file>", err=True)
+    click.echo(f"wrote {module}; start the edge with: nginx -c <config file>", err=True)
 
 
 @cli.group()
