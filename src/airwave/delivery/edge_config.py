@@ -5,8 +5,8 @@ What the edge does, in the order nginx applies it:
 * every ``/p/<token>/...`` request is checked first by Lua (``airwave_edge.lua``, lua-nginx-module):
   HMAC-SHA256 over the token with keys derived from the token root, the expiry and the key period; a bad or
   expired token gets 403 and never content. The edge holds the token root only, never the origin's secret, and
-  needs no origin round trip. (Lua rather than njs: njs starts a fresh VM per request and interprets, which made
-  the check cost ~10 % of serving a 1.25 MB segment; LuaJIT remembers the tokens it has checked.);
+  needs no origin round trip. Lua rather than njs: njs runs each request in a fresh interpreter, and the check
+  cost ~10 % of serving a 1.25 MB segment; a LuaJIT worker remembers the signatures it has checked (~2 %);
 * playlists (``.m3u8``) and keys (``.key``) are personal: passed to the origin uncached, with the client's
   address in ``X-Forwarded-For`` (the origin checks the session, its lease and its entitlement there);
 * everything else (segments, init sections) is cached under the path *after* the token, so one copy serves
