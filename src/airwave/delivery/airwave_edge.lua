@@ -106,7 +106,30 @@ local function client_tag(address)
     return base64url(sub(hmac(settings.client_key, address), 1, 8))
 end
 
-local variant
+-- The number N a segment URL is marked and served by; nil when the URL is no segment that can be marked.
+local function segment_number(uri)
+    local number = match(uri, "^/p/[^/]+/t/%d+/[%w_%-][%w._%-]*/seg_(%d+)%.m4s$")
+    if number and #number <= 9 then
+        return tonumber(number)
+    end
+    local sequence = match(uri, "^/p/[^/]+/c/[%l%d][%l%d%-]*/enc/%d+/(%d+)/[%w_]+/[%x]+%-%d+%.m4s$")
+    if sequence and #sequence <= 12 then
+        return tonumber(sequence) + 1
+    end
+    return nil
+end
+
+-- "a" or "b": the variant of this segment for a marked session; "" for anything else (playlists, init sections).
+local function variant(uri, session, bits)
+    local number = segment_number(uri)
+    if not number then
+        return ""
+    end
+    local position = number % bits
+    local block = hmac(settings.code_key, session .. "\n" .. floor(position / 256))
+    local code_byte = byte(block, floor((position % 256) / 8) + 1)
+    return bit.band(bit.rshift(code_byte, 7 - position % 8), 1) == 1 and "b" or "a"
+end
 
 -- "1" when the request's token grants its path, "" otherwise (the configuration answers 403). For a marked
 -- session's segment it also sets $airwave_variant (one call per request instead of two).
@@ -146,31 +169,6 @@ function M.verify()
         ngx.var.airwave_variant = variant(uri, grant.session, grant.bits)
     end
     return "1"
-end
-
--- The number N a segment URL is marked and served by; nil when the URL is no segment that can be marked.
-local function segment_number(uri)
-    local number = match(uri, "^/p/[^/]+/t/%d+/[%w_%-][%w._%-]*/seg_(%d+)%.m4s$")
-    if number and #number <= 9 then
-        return tonumber(number)
-    end
-    local sequence = match(uri, "^/p/[^/]+/c/[%l%d][%l%d%-]*/enc/%d+/(%d+)/[%w_]+/[%x]+%-%d+%.m4s$")
-    if sequence and #sequence <= 12 then
-        return tonumber(sequence) + 1
-    end
-    return nil
-end
-
--- "a" or "b": the variant of this segment for a marked session; "" for anything else (playlists, init sections).
-variant = function(uri, session, bits)
-    local number = segment_number(uri)
-    if not number then
-        return ""
-    end
-    local position = number % bits
-    local block = hmac(settings.code_key, session .. "\n" .. floor(position / 256))
-    local code_byte = byte(block, floor((position % 256) / 8) + 1)
-    return bit.band(bit.rshift(code_byte, 7 - position % 8), 1) == 1 and "b" or "a"
 end
 
 -- After each shared object is sent: cache hits, misses and bytes, in the counters /edge/stats reports.

@@ -6,7 +6,7 @@ What the edge does, in the order nginx applies it:
   HMAC-SHA256 over the token with keys derived from the token root, the expiry and the key period; a bad or
   expired token gets 403 and never content. The edge holds the token root only, never the origin's secret, and
   needs no origin round trip. Lua rather than njs: njs runs each request in a fresh interpreter, and the check
-  cost ~10 % of serving a 1.25 MB segment; a LuaJIT worker remembers the signatures it has checked (~2 %);
+  cost ~10 % of serving a 1.25 MB segment; a LuaJIT worker remembers the signatures it has checked (2-5 %);
 * playlists (``.m3u8``) and keys (``.key``) are personal: passed to the origin uncached, with the client's
   address in ``X-Forwarded-For`` (the origin checks the session, its lease and its entitlement there);
 * everything else (segments, init sections) is cached under the path *after* the token, so one copy serves
@@ -124,7 +124,7 @@ TEMPLATE = """\
 load_module {modules}/ndk_http_module.so;
 load_module {modules}/ngx_http_lua_module.so;
 worker_processes auto;
-# Compile the location and map regular expressions to machine code (every segment request runs several).
+# Compile the location and map regular expressions to machine code (every segment request runs two).
 pcre_jit on;
 pid {cache}/nginx.pid;
 error_log {cache}/error.log warn;
