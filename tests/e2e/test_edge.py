@@ -56,6 +56,7 @@ def test_edges_cache_collapse_refuse_and_fail_over(tmp_path: Path, sample: Path)
         session = _start(base, token)
         assert session["url"].startswith((url1, url2)), session["url"]
         _cache_hits_without_the_token(session["url"], _start(base, token)["url"])
+        _cache_counted(base, session["url"], "e1" if session["url"].startswith(url1) else "e2")
         _one_origin_fetch_per_object(base, url1, url2, session["url"])
         _bad_tokens_refused_at_the_edge(base, url1, session["url"])
         _failover(base, session["url"], url1, url2, nginx1)
@@ -83,6 +84,20 @@ def _cache_hits_without_the_token(first_url: str, second_url: str) -> None:
     assert key.status_code == 200
     assert len(key.content) == 16
     assert "no-store" in key.headers["cache-control"]
+
+
+def _cache_counted(base: str, session_url: str, name: str) -> None:
+    # The one miss and two hits above, as the edge reports them and the origin's metrics scrape them.
+    host = session_url.split("/p/", maxsplit=1)[0]
+    wait_for(lambda: httpx.get(f"{host}/edge/stats").json()["hits"] >= 2, 5, f"{name} counting its hits")
+    stats = httpx.get(f"{host}/edge/stats").json()
+    assert (stats["name"], stats["misses"]) == (name, 1), stats
+    assert stats["bytes_sent"] >= 3 * 100, stats  # three init sections
+
+    def hit_ratio() -> float:
+        return metric(base, "airwave_edge_cache_hit_ratio", edge=name, region="default") or 0.0
+
+    wait_for(lambda: hit_ratio() >= 0.5, 10, f"{name}'s hit ratio in the origin's metrics")
 
 
 def _one_origin_fetch_per_object(base: str, url1: str, url2: str, session_url: str) -> None:
