@@ -20,13 +20,14 @@
 local ffi = require("ffi")
 local bit = require("bit")
 
-local byte, find, floor, format, gsub, match, sub = string.byte, string.find, math.floor, string.format,
-    string.gsub, string.match, string.sub
+local byte, find, floor, format, gmatch, gsub, match, sub = string.byte, string.find, math.floor, string.format,
+    string.gmatch, string.gsub, string.match, string.sub
 
 ffi.cdef [[
 const void *EVP_sha256(void);
 unsigned char *HMAC(const void *md, const void *key, int key_len, const unsigned char *data, size_t data_len,
                     unsigned char *out, unsigned int *out_len);
+int truncate(const char *path, long length);
 ]]
 
 -- nginx is linked with libcrypto, so its symbols are already in the process.
@@ -36,6 +37,7 @@ local digest = ffi.new("unsigned char[32]")
 local digest_length = ffi.new("unsigned int[1]")
 
 local MAX_VERIFIED = 100000 -- tokens remembered per worker (about 30 MB at most) before starting afresh
+local STATS_LOG_LIMIT = 16 * 1024 * 1024 -- bytes of counted stats log after which the log is emptied
 local HIT = { HIT = true, STALE = true, UPDATING = true, REVALIDATED = true }
 local MISS = { MISS = true, EXPIRED = true, BYPASS = true }
 
@@ -62,7 +64,8 @@ end
 local M = {}
 
 -- Called once, by init_by_lua in the nginx master: the token root (hex), the key rotation in seconds, how
--- many past key periods can still hold unexpired tokens, and the edge's name and region for /edge/stats.
+-- many past key periods can still hold unexpired tokens, the edge's name and region for /edge/stats and the
+-- stats log its shared objects are logged to.
 function M.configure(options)
     local root = gsub(options.root, "%x%x", function(pair) return string.char(tonumber(pair, 16)) end)
     settings = {
@@ -73,6 +76,7 @@ function M.configure(options)
         code_key = hmac(root, "airwave-watermark-code"),
         name = options.name,
         region = options.region,
+        stats_log = options.stats_log,
     }
 end
 
@@ -171,21 +175,47 @@ function M.verify()
     return "1"
 end
 
--- After each shared object is sent: cache hits, misses and bytes, in the counters /edge/stats reports.
-function M.count()
-    local counters = ngx.shared.airwave_stats
-    local status = ngx.var.upstream_cache_status
-    counters:incr("bytes_sent", tonumber(ngx.var.body_bytes_sent) or 0, 0)
-    if HIT[status] then
-        counters:incr("hits", 1, 0)
-    elseif MISS[status] then
-        counters:incr("misses", 1, 0)
+-- Adds the stats log's new lines ("<cache status> <bytes sent>", one per shared object sent, written by nginx's
+-- buffered access_log: cheaper than any per-request Lua) to the counters in shared memory, one worker at a
+-- time. Once STATS_LOG_LIMIT bytes are counted the log is emptied; a buffer nginx appends in the instant
+-- between the read and the truncate goes uncounted.
+local function collect(counters)
+    if not counters:add("collecting", true, 10) then
+        return -- another worker is collecting: report what is counted so far
     end
+    local file = io.open(settings.stats_log, "rb")
+    if file then
+        local offset = counters:get("offset") or 0
+        local size = file:seek("end")
+        if size < offset then
+            offset = 0
+        end
+        file:seek("set", offset)
+        local text = file:read(size - offset) or ""
+        file:close()
+        local counted = 0
+        for status, sent, stop in gmatch(text, "(%u+) (%d+)\n()") do
+            counters:incr("bytes_sent", tonumber(sent), 0)
+            if HIT[status] then
+                counters:incr("hits", 1, 0)
+            elseif MISS[status] then
+                counters:incr("misses", 1, 0)
+            end
+            counted = stop - 1
+        end
+        offset = offset + counted
+        if offset >= STATS_LOG_LIMIT and ffi.C.truncate(settings.stats_log, 0) == 0 then
+            offset = 0
+        end
+        counters:set("offset", offset)
+    end
+    counters:delete("collecting")
 end
 
 -- /edge/stats: what the origin's monitor reads (health, load, cache counters since nginx started).
 function M.stats()
     local counters = ngx.shared.airwave_stats
+    collect(counters)
     ngx.header["Content-Type"] = "application/json"
     ngx.header["Cache-Control"] = "no-store"
     ngx.say(format('{"name": %s, "region": %s, "connections": %d, "hits": %d, "misses": %d, "bytes_sent": %d}',

@@ -20,8 +20,8 @@ What the edge does, in the order nginx applies it:
   is N = msn + 1; the edge names the variant to the origin (``X-Airwave-Variant``), which names it back when
   it is the session's (:mod:`airwave.web.live_marked`); an unencrypted live segment carries no N: never stored;
 * playback responses carry ``Access-Control-Allow-Origin: *`` (the portal's player runs on another host);
-* ``/healthz`` answers the origin's health checks and ``/edge/stats`` reports load and cache counters (kept in
-  shared memory, since nginx started).
+* ``/healthz`` answers the origin's health checks and ``/edge/stats`` reports load and cache counters (read from
+  a buffered stats log into shared memory at each report; the log is emptied as it is counted).
 """
 
 from __future__ import annotations
@@ -156,6 +156,7 @@ http {{
     init_by_lua_block {{
         require("airwave_edge").configure({{
             root = "{root}", rotation = {rotation}, periods = {periods}, name = "{name}", region = "{region}",
+            stats_log = "{cache}/stats.log",
         }})
     }}
     # The cache key is the object's path after the token: every session shares one copy.
@@ -172,6 +173,7 @@ http {{
         "~*^[^|]*(private|no-store)" 1;
         default 0;
     }}
+    log_format airwave_stats '$upstream_cache_status $body_bytes_sent';
     proxy_cache_path {cache}/cache levels=1:2 keys_zone=airwave:64m max_size={max_size} inactive=7d
                      use_temp_path=off;
 
@@ -221,7 +223,7 @@ http {{
             if ($airwave_token_ok != "1") {{
                 return 403 "this playback link is not valid: start playback again\\n";
             }}
-            log_by_lua_block {{ require("airwave_edge").count() }}
+            access_log {cache}/stats.log airwave_stats buffer=64k flush=1s;
             proxy_pass {scheme}://airwave_origin;
             # A location's own proxy_set_header replaces the server's: repeat them (keepalive, client, edge).
             proxy_set_header Connection "";
