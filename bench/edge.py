@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 
 from bench.playlists import origin_server, prepare
-from bench.serving import _free_port, _pin, _process, _wait_for, nginx_server
+from bench.serving import _free_port, _pin, _process, _wait_for, nginx_config, nginx_server
 from bench.table import Row
 
 SEGMENT_BYTES = 1_250_000  # 4 s at 2.5 Mbps
@@ -182,24 +182,9 @@ def edge_server(work: Path, data: Path, origin: str) -> Iterator[str]:
 def bare_cache(work: Path, origin: str) -> Iterator[str]:
     """nginx with nothing but a ``proxy_cache`` in front of ``origin``: the cache-hit path on its own."""
     port = _free_port()
-    (work / "tmp").mkdir(parents=True)
-    (work / "nginx.conf").write_text(f"""daemon off;
-master_process off;
-worker_processes 1;
-pid {work}/nginx.pid;
-error_log {work}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 100000;
-    client_body_temp_path {work}/tmp;
-    proxy_temp_path {work}/tmp;
-    proxy_cache_path {work}/cache levels=1:2 keys_zone=bare:10m use_temp_path=off;
-    server {{
-        listen 127.0.0.1:{port};
-        location = /healthz {{ return 200; }}
+    work.mkdir(parents=True)
+    cache = f"proxy_cache_path {work}/cache levels=1:2 keys_zone=bare:10m use_temp_path=off;"
+    server = f"""location = /healthz {{ return 200; }}
         location / {{
             proxy_pass {origin};
             proxy_cache bare;
@@ -207,10 +192,8 @@ http {{
             proxy_cache_valid 200 7d;
             proxy_ignore_headers Cache-Control Expires Set-Cookie;
             add_header X-Cache $upstream_cache_status;
-        }}
-    }}
-}}
-""")
+        }}"""
+    (work / "nginx.conf").write_text(nginx_config(work, port, server, http=cache))
     with _process([*_pin(0), "nginx", "-c", str(work / "nginx.conf")], None) as process:
         base = f"http://127.0.0.1:{port}"
         _wait_for(base + "/healthz", process)

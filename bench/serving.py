@@ -174,7 +174,8 @@ def nginx_server(work: Path, root: Path) -> Iterator[str]:
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     port = _free_port()
     config = work / "nginx.conf"
-    config.write_text(nginx_config(work, root, port))
+    static = f'root {root};\n        add_header Cache-Control "public, max-age=31536000, immutable";'
+    config.write_text(nginx_config(work, port, static))
     argv = [*_pin(0), nginx, "-p", str(work), "-e", str(work / "nginx-error.log"), "-c", str(config)]
     with _process(argv, None) as process:
         base = f"http://127.0.0.1:{port}"
@@ -182,8 +183,9 @@ def nginx_server(work: Path, root: Path) -> Iterator[str]:
         yield base
 
 
-def nginx_config(work: Path, root: Path, port: int) -> str:
-    """A foreground, single-process nginx serving ``root`` with sendfile, as a caching edge would."""
+def nginx_config(work: Path, port: int, server: str, http: str = "") -> str:
+    """A foreground, single-process nginx with sendfile, as a caching edge would run: ``server`` is what its
+    one server block does, ``http`` any more ``http``-level lines."""
     temp = "\n".join(
         f"    {kind}_temp_path {work}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
@@ -200,10 +202,10 @@ http {{
     keepalive_requests 100000;
 {temp}
     types {{ video/mp4 m4s mp4; application/vnd.apple.mpegurl m3u8; }}
+    {http}
     server {{
         listen 127.0.0.1:{port};
-        root {root};
-        add_header Cache-Control "public, max-age=31536000, immutable";
+        {server}
     }}
 }}
 """
