@@ -23,7 +23,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,10 +51,9 @@ class Server:
 
 @dataclass(frozen=True)
 class Sample:
-    """One wrk run: requests answered, wall seconds, and the CPU seconds nginx spent on them."""
+    """One wrk run: requests answered and the CPU seconds nginx spent on them."""
 
     requests: int
-    seconds: float
     cpu_seconds: float
 
 
@@ -125,7 +123,6 @@ def cpu_per_segment(samples: Sequence[Sample]) -> float:
 def measure_together(servers: dict[str, Server]) -> dict[str, Sample]:
     """Load every server at once, one wrk each (pinned to CPU 1); what each answered and its CPU time."""
     before = {name: _cpu_seconds(server.pid) for name, server in servers.items()}
-    started = time.monotonic()
     loads = {
         name: subprocess.Popen(
             [*_pin(1), "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", server.url],
@@ -136,9 +133,8 @@ def measure_together(servers: dict[str, Server]) -> dict[str, Sample]:
         for name, server in servers.items()
     }
     outputs = {name: load.communicate(timeout=SECONDS + 30)[0] for name, load in loads.items()}
-    seconds = time.monotonic() - started
     return {
-        name: Sample(_requests(outputs[name], server.url), seconds, _cpu_seconds(server.pid) - before[name])
+        name: Sample(_requests(outputs[name], server.url), _cpu_seconds(server.pid) - before[name])
         for name, server in servers.items()
     }
 
