@@ -81,7 +81,7 @@ def show_settings(context: Context, markdown: bool) -> None:
 def run_server(settings: Settings) -> None:
     """Run the HTTP server in the foreground until interrupted."""
     from granian import Granian
-    from granian.constants import HTTPModes, Interfaces, RuntimeModes
+    from granian.constants import HTTPModes, Interfaces, Loops, RuntimeModes
 
     # Worker processes build their own settings from the environment: hand them ours.
     for name, value in settings.model_dump(exclude_none=True).items():
@@ -97,9 +97,11 @@ def run_server(settings: Settings) -> None:
         interface=Interfaces.ASGI,
         workers=settings.workers,
         # Plain-HTTP origins speak HTTP/1.1 (browsers use HTTP/2 only over TLS, which edges terminate); one
-        # single-threaded I/O runtime per worker process, as each worker runs on its own core.
+        # single-threaded I/O runtime per worker process, as each worker runs on its own core. uvloop spends less
+        # per request than asyncio's own loop: playlists 0.43-0.48 of nginx's rate with asyncio, 0.52-0.58 with it.
         http=HTTPModes.http1,
         runtime_mode=RuntimeModes.st,
+        loop=Loops.uvloop,
         log_level=settings.log_level,  # type: ignore[arg-type]
     ).serve()
 
