@@ -101,7 +101,7 @@ class Settings(BaseSettings):
         None,
         description="Redis for scale mode (e.g. `redis://127.0.0.1:6379/0`): stream leases shared by every "
         "origin process. Default: leases kept in the database (embedded mode). If Redis is unreachable, "
-        "playback is allowed and the failure logged (fail open).",
+        "playback is allowed and the failure logged (fail open); Redis is asked again 5 s later.",
     )
     redis_key_prefix: str = Field("airwave:", description="Prefix of every Redis key Airwave writes.")
     max_streams: int = Field(

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 
 import pytest
 import redis
 
-from airwave.delivery.leases import DatabaseLeases, LeaseStore, RedisLeases
+from airwave.delivery import leases
+from airwave.delivery.leases import DatabaseLeases, LeaseStore, RedisLeases, redis_client
 from airwave.runtime import Runtime
 from tests.services import require_redis
 
@@ -42,10 +44,30 @@ def test_limit_holds_renewal_keeps_slot_and_lapsed_lease_frees_it(runtime: Runti
         assert store.claim(1, "b", 2, NOW + 33, 30) == []
 
 
-def test_redis_down_fails_open(caplog: pytest.LogCaptureFixture) -> None:
-    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, socket_timeout=0.2)
+def test_redis_down_fails_open_without_waiting(caplog: pytest.LogCaptureFixture) -> None:
+    dead = redis_client("redis://127.0.0.1:1/0")
     store = RedisLeases(dead, "x:")
+    started = time.monotonic()
     for session in ("a", "b", "c"):
         assert store.claim(1, session, 1, NOW, 30) == []
-    assert "NOT enforced" in caplog.text
+    store.release(1, "a")
+    assert store.total(NOW) == 0
+    assert time.monotonic() - started < 1  # redis-py's default retries held each claim ~3 s
+    assert caplog.text.count("NOT enforced") == 1
     dead.close()
+
+
+def test_redis_is_asked_again_after_the_pause(monkeypatch: pytest.MonkeyPatch, redis_store: RedisLeases) -> None:
+    monkeypatch.setattr(leases, "RETRY_AFTER", 0.2)
+    working = redis_store._script
+
+    def outage(**_: object) -> None:
+        raise redis.ConnectionError("Redis went away")
+
+    monkeypatch.setattr(redis_store, "_script", outage)
+    assert redis_store.claim(1, "a", 1, NOW, 30) == []  # down: allowed
+    monkeypatch.setattr(redis_store, "_script", working)
+    assert redis_store.claim(1, "b", 1, NOW, 30) == []  # Redis is back, but not asked during the pause
+    time.sleep(0.25)
+    assert redis_store.claim(1, "c", 1, NOW, 30) == []
+    assert redis_store.claim(1, "d", 1, NOW, 30) == ["c"]  # enforced again

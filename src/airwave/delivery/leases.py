@@ -12,7 +12,8 @@ Two stores, one behaviour:
   one Lua script (ZREMRANGEBYSCORE, then ZADD XX for a renewal or ZCARD + ZADD for a new stream, EXPIRE)
   run with EVALSHA, so every origin process
   shares the limit atomically. If Redis cannot be reached the claim is allowed and the failure logged:
-  streams keep playing through a Redis outage (fail open).
+  streams keep playing through a Redis outage (fail open). After a failure the store stops asking Redis for
+  :data:`RETRY_AFTER` seconds, so an outage does not hold every renewal for a connect timeout.
 
 LIVE-CORE's live playlist route calls :func:`renew` (``renew(runtime, session_id) -> bool``); ``False`` means
 the session lost its slot (or ended) and the request should get 403.
@@ -28,6 +29,8 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -37,6 +40,8 @@ from airwave.store.engine import Database
 from airwave.store.tables import PlaybackSession, User
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER = 5.0  # seconds a RedisLeases fails open without asking Redis, after Redis failed
 
 MAX_HOLDERS = 100_000
 CLAIM_SCRIPT = """
@@ -112,36 +117,48 @@ class RedisLeases:
         self._prefix = prefix
         self._script = client.register_script(CLAIM_SCRIPT)
         self._last_warning = 0.0
+        self._down_until = 0.0  # monotonic time before which Redis is not asked again
 
     def key(self, user_id: int) -> str:
         return f"{self._prefix}leases:{user_id}"
 
     def claim(self, user_id: int, session_id: str, limit: int, now: float, ttl: float) -> list[str]:
         args: list[str | float] = [now, now + ttl, session_id, limit, int(ttl) + 1]
+        if self._down():
+            return []
         try:
             held: Sequence[Any] = self._script(keys=[self.key(user_id)], args=args)
         except redis.RedisError as exc:
-            self._warn(exc)
+            self._failed(exc)
             return []
         return [item.decode() if isinstance(item, bytes) else str(item) for item in held]
 
     def release(self, user_id: int, session_id: str) -> None:
+        if self._down():
+            return
         try:
             self._client.zrem(self.key(user_id), session_id)
         except redis.RedisError as exc:
-            self._warn(exc)
+            self._failed(exc)
 
     def total(self, now: float) -> int:
         count = 0
+        if self._down():
+            return count
         try:
             for key in self._client.scan_iter(match=f"{self._prefix}leases:*", count=500):
                 count += int(self._client.zcount(key, now, "+inf"))
         except redis.RedisError as exc:
-            self._warn(exc)
+            self._failed(exc)
         return count
 
-    def _warn(self, exc: Exception) -> None:
-        # Fail open, but say so: once a minute at most, so an outage does not flood the log.
+    def _down(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def _failed(self, exc: Exception) -> None:
+        # Fail open without asking again for a while, and say so: once a minute at most, so an outage does not
+        # flood the log.
+        self._down_until = time.monotonic() + RETRY_AFTER
         if time.monotonic() - self._last_warning > 60:
             self._last_warning = time.monotonic()
             log.warning("Redis unreachable (%s): stream limits are NOT enforced until it is back", exc)
@@ -228,9 +245,14 @@ class Leases:
 def _store_for(runtime: Runtime) -> LeaseStore:
     settings = runtime.settings
     if settings.redis_url:
-        client = redis.Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        return RedisLeases(client, settings.redis_key_prefix)
+        return RedisLeases(redis_client(settings.redis_url), settings.redis_key_prefix)
     return DatabaseLeases(runtime.db)
+
+
+def redis_client(url: str) -> redis.Redis:
+    """A client for the lease store: short timeouts and one immediate retry (a pooled connection the server
+    closed), not redis-py's default of three with back-off, which held a claim ~3 s when Redis was down."""
+    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 1))
 
 
 _LEASES: dict[int, Leases] = {}
