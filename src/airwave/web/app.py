@@ -51,9 +51,10 @@ def create_app(runtime: Runtime) -> FastAPI:
     install_template_helpers(app.state.templates.env)
     install_error_handlers(app)
     system.install(app, runtime)
-    app.include_router(api_router, prefix="/api/v1")
+    # Routes are tried in order: playback (every segment and playlist) before the ~80 API routes.
     media.install(app, runtime)
     live.install(app, runtime)
+    app.include_router(api_router, prefix="/api/v1")
     app.include_router(iptv.router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
