@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from airwave.accounts import audit
 from airwave.channels.feeds import channel_dir
 from airwave.channels.marking import read_costs
 from airwave.cli.main import cli, register_commands
@@ -160,6 +161,11 @@ def test_trace_cli_names_the_other_session(stage: Stage) -> None:
     assert report["outcome"] == "accused"
     assert report["channel"] == SLUG
     assert [s["session_id"] for s in report["sessions"] if s["accused"]] == [stage.watched[email].session_id]
+    with stage.runtime.db.session() as session:  # naming a subscriber is logged, as from the trace page
+        (entry,) = [e for e in audit.events(session) if e.action == "watermark.trace"]
+    assert entry.actor_email.startswith("cli:")
+    assert entry.target == f"channel:{SLUG}"
+    assert f"(sessions {stage.watched[email].session_id})" in entry.detail
 
 
 def test_channel_show_reports_what_marking_costs(stage: Stage) -> None:

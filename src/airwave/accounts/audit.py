@@ -1,12 +1,15 @@
-"""The audit log: what admins and support agents did, to whom, when and from where.
+"""The audit log: what admins, support agents and operators at the command line did, to whom, when, from where.
 
 Call :func:`record` in the same unit of work as the change it describes, so the change and its entry are
 committed (or rolled back) together. Actions are dotted names, the area first: ``user.suspend``,
-``user.reset_link``, ``user.note``, ``title.rights``, ``plan.price`` (BILLING records its own the same way).
+``user.reset_link``, ``user.note``, ``title.rights``, ``plan.edit`` (BILLING records its own the same way).
 """
 
 from __future__ import annotations
 
+import getpass
+import os
+import socket
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -21,18 +24,28 @@ MAX_DETAIL = 2000
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts, and from which address."""
+    """Who acts, and from which address: a signed-in account, or (``user`` None) an operator named ``name``."""
 
-    user: User
+    user: User | None
     client_ip: str = ""
+    name: str = ""
+
+    @classmethod
+    def command_line(cls) -> Actor:
+        """The operator running an ``airwave`` command on this host: ``cli:<login>@<host>``."""
+        try:
+            login = getpass.getuser()
+        except (KeyError, OSError):  # no login name and no passwd entry (some containers)
+            login = f"uid {os.getuid()}"
+        return cls(None, name=f"cli:{login}@{socket.gethostname()}")
 
 
 def record(session: Session, clock: Clock, actor: Actor, action: str, target: str = "", detail: str = "") -> AuditEvent:
     """Append an entry: ``actor`` did ``action`` to ``target`` (e.g. ``"user:42"``), with a readable ``detail``."""
     event = AuditEvent(
         at=clock.now(),
-        actor_id=actor.user.id,
-        actor_email=actor.user.email,
+        actor_id=actor.user.id if actor.user else None,
+        actor_email=actor.user.email if actor.user else actor.name,
         action=action[:60],
         target=target[:120],
         detail=detail[:MAX_DETAIL],

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from airwave.billing.money import INTERVALS, currency_code
+from airwave.billing.money import INTERVALS, currency_code, format_amount
 from airwave.clock import Clock
 from airwave.errors import BadRequest, Conflict, NotFound
 from airwave.store.billing import Package
@@ -118,6 +118,17 @@ def _known_genres(session: Session, names: Iterable[str]) -> list[str]:
     if unknown:
         raise BadRequest(f"no genre {', '.join(unknown)}: genres come from the catalogue's titles")
     return sorted(canonical[key] for key in wanted)
+
+
+def describe_package(package: Package) -> str:
+    """ "Sports: add-on at €4.99 a month; channels sport1, sport2; 0 titles; genres Football": the audit log's
+    detail of a package."""
+    price = format_amount(package.price, package.currency)
+    kind = f"add-on at {price} a {package.interval}" if package.addon else "package"
+    return (
+        f"{package.name}: {kind}; channels {', '.join(package.channels) or 'none'}; {len(package.title_ids)} titles; "
+        f"genres {', '.join(package.genres) or 'none'}"
+    )
 
 
 def get_package(session: Session, slug: str) -> Package:

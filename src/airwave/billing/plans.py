@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from airwave.billing.money import INTERVALS, currency_code
+from airwave.billing.money import INTERVALS, currency_code, format_amount
 from airwave.billing.packages import check_slug, get_package
 from airwave.clock import Clock
 from airwave.errors import BadRequest, Conflict, NotFound
@@ -171,6 +171,18 @@ def delete_plan(session: Session, plan: Plan) -> None:
         raise Conflict(f"{used} subscription(s) use plan {plan.slug!r}: make it private instead of deleting it")
     session.delete(plan)
     session.flush()
+
+
+def describe_plan(plan: Plan) -> str:
+    """ "Basic: €9.99 a month, 2 streams, 5 devices, no trial, public, binding none, everything": the audit
+    log's detail of a plan's terms."""
+    trial = f"{plan.trial_days}-day trial" if plan.trial_days else "no trial"
+    scope = ", ".join(package.slug for package in plan.packages) or "everything"
+    return (
+        f"{plan.name}: {format_amount(plan.price, plan.currency)} a {plan.interval}, {plan.max_streams} streams, "
+        f"{plan.max_devices} devices, {trial}, {'public' if plan.public else 'private'}, "
+        f"binding {plan.client_binding}, {scope}"
+    )
 
 
 def plans_exist(session: Session) -> bool:

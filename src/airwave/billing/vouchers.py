@@ -129,6 +129,16 @@ def _apply_percent(voucher: Voucher, sub: Subscription | None) -> str:
     return f"{voucher.value}% off your next invoice"
 
 
+def describe_voucher(voucher: Voucher) -> str:
+    """ "30 free days on basic, 10 uses, until 1 March 2027 (Hotel Bellevue)": the audit log's detail of a voucher."""
+    offer = f"{voucher.value} free days" if voucher.kind == "days" else f"{voucher.value} % off the next invoice"
+    if voucher.plan is not None:
+        offer += f" on {voucher.plan.slug}"
+    uses = f"{voucher.max_uses} uses" if voucher.max_uses else "unlimited uses"
+    until = f", until {long_date(voucher.expires_at)}" if voucher.expires_at else ""
+    return f"{offer}, {uses}{until}" + (f" ({voucher.note})" if voucher.note else "")
+
+
 def list_vouchers(session: Session) -> list[Voucher]:
     """Every voucher, newest first."""
     return list(session.scalars(select(Voucher).order_by(Voucher.id.desc())))

@@ -203,6 +203,16 @@ def update_title(session: Session, clock: Clock, title_id: int, **fields: Any) -
     return title
 
 
+def describe_deletion(session: Session, title_id: int) -> str:
+    """ "series 'Dark' and all its episodes": what deleting the title takes away (the audit log's detail).
+
+    Raises:
+        NotFound: no such title.
+    """
+    title = get_title(session, title_id)
+    return f"{title.kind} {title.name!r}" + (" and all its episodes" if title.kind == "series" else "")
+
+
 def delete_title(session: Session, settings: Settings, title_id: int) -> None:
     """Delete a title (a series with all its episodes) and, once committed, its media folders.
 

@@ -72,7 +72,8 @@ def territories(context: Context, slug: str, codes: str | None, clear: bool) -> 
     with explained(), runtime.db.session() as session:
         row = service.get_channel(session, slug)
         if codes is not None or clear:
-            rights.set_channel_territories(row, codes or "")
+            stored = rights.set_channel_territories(row, codes or "")
+            context.audit(session, "channel.territories", f"channel:{row.slug}", stored or "everywhere")
         where = f"only in {row.territories}" if row.territories else "everywhere"
         click.echo(f"{row.slug} may be watched {where}")
 
@@ -104,6 +105,7 @@ def add(context: Context, slug: str, programme_id: int | None, start: dt.datetim
             assert start is not None  # checked above, with stop
             assert stop is not None
             rule = rights.add_blackout(session, row, start=start, stop=stop, territories=codes, note=note)
+        context.audit(session, "channel.blackout", f"channel:{row.slug}", rights.describe_blackout(rule))
         click.echo(f"blackout {rule.id} of {row.slug}: {rights.describe_blackout(rule)}")
 
 
@@ -135,6 +137,7 @@ def remove(context: Context, slug: str, blackout_id: int) -> None:
     runtime = context.runtime()
     with explained(), runtime.db.session() as session:
         rule = rights.remove_blackout(session, service.get_channel(session, slug), blackout_id)
+        context.audit(session, "channel.blackout_lifted", f"channel:{slug}", rights.describe_blackout(rule))
         click.echo(f"lifted blackout {blackout_id} of {slug}: {rights.describe_blackout(rule)}")
 
 

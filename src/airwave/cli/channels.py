@@ -149,6 +149,7 @@ def key(context: Context, slug: str) -> None:
     runtime = context.runtime()
     with runtime.db.session() as session:
         row = service.regenerate_key(session, runtime.clock, slug)
+        context.audit(session, "channel.key", f"channel:{slug}", "new stream key")
         _echo_push(context, row)
 
 
@@ -162,7 +163,9 @@ def delete(context: Context, slug: str, yes: bool) -> None:
         click.confirm(f"Delete channel {slug} and its recordings?", abort=True)
     runtime = context.runtime()
     with runtime.db.session() as session:
+        name = service.get_channel(session, slug).name
         service.delete_channel(session, runtime.settings, slug)
+        context.audit(session, "channel.delete", f"channel:{slug}", name)
     click.echo(f"deleted channel {slug}")
 
 

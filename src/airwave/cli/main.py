@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.orm import Session
 
+from airwave.accounts import audit
 from airwave.config import ENV_PREFIX, Settings, load_settings, settings_markdown
 from airwave.errors import AirwaveError
 from airwave.runtime import Runtime, open_runtime
@@ -29,6 +31,11 @@ class Context:
         if self._runtime is None:
             self._runtime = open_runtime(self.settings(**more))
         return self._runtime
+
+    def audit(self, session: Session, action: str, target: str = "", detail: str = "") -> None:
+        """Record a change made by this command in the audit log, in ``session`` (the change's own unit of work),
+        under the operator's login and host (``cli:<login>@<host>``)."""
+        audit.record(session, self.runtime().clock, audit.Actor.command_line(), action, target, detail)
 
     def close(self) -> None:
         if self._runtime is not None:

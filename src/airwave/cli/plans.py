@@ -10,19 +10,20 @@ from typing import Any
 import click
 
 from airwave.billing.money import format_amount, parse_amount
-from airwave.billing.packages import PackageSpec, create_package, list_packages
+from airwave.billing.packages import PackageSpec, create_package, describe_package, list_packages
 from airwave.billing.plans import (
     CLIENT_BINDINGS,
     PlanSpec,
     create_plan,
     delete_plan,
+    describe_plan,
     get_plan,
     list_plans,
     spec_of,
     subscriber_counts,
     update_plan,
 )
-from airwave.billing.vouchers import create_voucher, list_vouchers
+from airwave.billing.vouchers import create_voucher, describe_voucher, list_vouchers
 from airwave.cli.main import Context, cli, pass_context
 
 INTERVAL = click.Choice(["month", "year"])
@@ -61,6 +62,7 @@ def add_plan(context: Context, slug: str, name: str, price: str, currency: str, 
     )  # fmt: skip
     with runtime.db.session() as session:
         created = create_plan(session, runtime.clock, slug, spec)
+        context.audit(session, "plan.create", f"plan:{created.slug}", describe_plan(created))
         scope = ", ".join(p.slug for p in created.packages) or "everything"
         price_text = format_amount(created.price, created.currency)
         click.echo(f"created plan {created.slug}: {created.name}, {price_text} a {created.interval}, {scope}")
@@ -98,6 +100,7 @@ def edit_plan(context: Context, slug: str, name: str | None, price: str | None, 
         if not given:
             raise click.UsageError("nothing to change: give at least one option (see `airwave plan edit --help`)")
         updated = update_plan(session, found, dataclasses.replace(spec, **given))
+        context.audit(session, "plan.edit", f"plan:{updated.slug}", describe_plan(updated))
         click.echo(f"updated plan {updated.slug}: {', '.join(sorted(given))}")
 
 
@@ -135,7 +138,10 @@ def delete_plan_command(context: Context, slug: str) -> None:
     """Delete the plan SLUG (only if nobody ever subscribed to it)."""
     runtime = context.runtime()
     with runtime.db.session() as session:
-        delete_plan(session, get_plan(session, slug))
+        found = get_plan(session, slug)
+        detail = describe_plan(found)
+        delete_plan(session, found)
+        context.audit(session, "plan.delete", f"plan:{slug}", detail)
     click.echo(f"deleted plan {slug}")
 
 
@@ -166,6 +172,7 @@ def add_package(context: Context, slug: str, name: str, channels: tuple[str, ...
     with runtime.db.session() as session:
         created = create_package(session, runtime.clock, slug, spec)
         kind = f"add-on at {format_amount(created.price, created.currency)}" if created.addon else "package"
+        context.audit(session, "package.create", f"package:{created.slug}", describe_package(created))
         click.echo(f"created {kind} {created.slug}: {len(created.channels)} channels, "
                    f"{len(created.title_ids)} titles, {len(created.genres)} genres")  # fmt: skip
 
@@ -212,6 +219,7 @@ def add_voucher(context: Context, days: int | None, percent: int | None, plan_sl
             session, runtime.clock, kind="days" if days else "percent", value=days or percent or 0, code=code,
             plan=chosen, max_uses=uses, expires_at=expires, note=note,
         )  # fmt: skip
+        context.audit(session, "voucher.create", f"voucher:{created.code}", describe_voucher(created))
         click.echo(created.code)
 
 

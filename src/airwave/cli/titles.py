@@ -6,7 +6,7 @@ import json
 
 import click
 
-from airwave.catalog.titles import delete_title, episodes, get_title, list_titles, media_folder
+from airwave.catalog.titles import delete_title, describe_deletion, episodes, get_title, list_titles, media_folder
 from airwave.cli.main import Context, cli, pass_context
 from airwave.store.tables import Title
 from airwave.watermark.costs import title_marking
@@ -59,11 +59,11 @@ def delete_command(context: Context, title_id: int, yes: bool) -> None:
     """Delete a title and its media files (a series with all its episodes)."""
     runtime = context.runtime()
     with runtime.db.session() as session:
-        title = get_title(session, title_id)
-        what = f"{title.kind} {title.name!r}" + (" and all its episodes" if title.kind == "series" else "")
+        what = describe_deletion(session, title_id)
         if not yes:
             click.confirm(f"Delete {what} with its media files?", abort=True)
         delete_title(session, runtime.settings, title_id)
+        context.audit(session, "title.delete", f"title:{title_id}", what)
     click.echo(f"deleted {what}")
 
 

@@ -38,10 +38,20 @@ def trace_command(
         result = trace_title(context.runtime(), capture, title_id, around=moment)
     else:
         raise click.UsageError("name what the capture shows: --title ID or --channel SLUG (one of them)")
+    _audit(context, capture, f"channel:{channel}" if channel is not None else f"title:{title_id}", around, result)
     if as_json:
         click.echo(json.dumps(trace_report(result), indent=2))
     else:
         _print(result)
+
+
+def _audit(context: Context, capture: Path, target: str, around: str | None, result: Trace) -> None:
+    """Log the trace and its verdict: naming a subscriber is the operator's act, as on the trace page."""
+    accused = ", ".join(suspect.session_id for suspect in result.verdict.accused)
+    detail = f"{capture.name} ({capture.stat().st_size} bytes)" + (f" around {around}" if around else "")
+    detail += f": {result.verdict.message}" + (f" (sessions {accused})" if accused else "")
+    with context.runtime().db.session() as session:
+        context.audit(session, "watermark.trace", target, detail)
 
 
 def _print(result: Trace) -> None:

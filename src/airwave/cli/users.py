@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from airwave.accounts.audit import user_target
 from airwave.accounts.logins import revoke_all
 from airwave.accounts.users import ROLES, create_user, find_user, list_users, set_password
 from airwave.billing.plans import get_plan
@@ -36,10 +37,13 @@ def add_user(
         account = create_user(
             session, runtime.clock, email=email, password=password, role=role, display_name=display_name
         )
-        click.echo(f"created {account.role} {account.email} (id {account.id})")
+        detail = f"{account.role} {account.email}"
+        click.echo(f"created {detail} (id {account.id})")
         if chosen is not None:
             sub = subscribe(session, runtime.clock.now(), account, chosen)
+            detail += f", subscribed to {chosen.slug} ({sub.state})"
             click.echo(f"subscribed to {chosen.name}: {sub.state} until {sub.period_end:%Y-%m-%d}")
+        context.audit(session, "user.create", user_target(account.id), detail)
 
 
 @user.command("list")
@@ -69,4 +73,5 @@ def change_password(context: Context, email: str, password: str) -> None:
             raise NotFound(f"no account for {email}: list them with `airwave user list`")
         set_password(session, account, password)
         ended = revoke_all(session, account.id)
+        context.audit(session, "user.password", user_target(account.id), f"{account.email}: {ended} login(s) ended")
         click.echo(f"password changed for {account.email}; {ended} login(s) signed out")

@@ -21,6 +21,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
+from airwave.accounts import audit
 from airwave.accounts.csrf import csrf_for, csrf_valid
 from airwave.accounts.geo import client_address, territory_for
 from airwave.accounts.logins import issue_login, resolve_login, revoke
@@ -126,6 +127,11 @@ def client_ip(request: Request) -> str:
     peer = request.client.host if request.client else ""
     forwarded = request.headers.getlist("x-forwarded-for")
     return client_address(peer, forwarded, get_runtime(request).settings.trusted_proxies)
+
+
+def actor(request: Request, user: User) -> audit.Actor:
+    """The audit log's actor: ``user``, acting from this request's client address."""
+    return audit.Actor(user, client_ip(request))
 
 
 def client_territory(request: Request) -> str | None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from airwave.accounts import audit
 from airwave.billing import changes, subscriptions, vouchers
 from airwave.billing import packages as packages_service
 from airwave.billing import plans as plans_service
 from airwave.billing.invoices import get_invoice, list_invoices
 from airwave.billing.money import parse_amount
-from airwave.billing.packages import PackageSpec
-from airwave.billing.plans import PlanSpec
+from airwave.billing.packages import PackageSpec, describe_package
+from airwave.billing.plans import PlanSpec, describe_plan
 from airwave.billing.providers.manual import mark_paid
 from airwave.billing.providers.stripe_webhooks import process, verify
 from airwave.billing.revenue import revenue
@@ -40,7 +41,7 @@ from airwave.web.api.billing_schemas import (
     VoucherOut,
 )
 from airwave.web.api.common import ApiAdmin, ApiStaff, ApiUser, errors
-from airwave.web.deps import DbSession, check_csrf, get_runtime, site_url
+from airwave.web.deps import DbSession, actor, check_csrf, get_runtime, site_url
 
 router = APIRouter(tags=["billing"], dependencies=[Depends(check_csrf)])
 
@@ -158,23 +159,30 @@ def all_plans(_staff: ApiStaff, session: DbSession) -> list[PlanOut]:
 
 
 @router.post("/billing/plans", status_code=201, responses=errors(400, 401, 403, 409, 422))
-def create_plan(body: PlanCreate, request: Request, _admin: ApiAdmin, session: DbSession) -> PlanOut:
+def create_plan(body: PlanCreate, request: Request, admin: ApiAdmin, session: DbSession) -> PlanOut:
     """Create a plan (admins only)."""
     clock = get_runtime(request).clock
-    return plan_out(plans_service.create_plan(session, clock, body.slug, plan_spec(body)))
+    plan = plans_service.create_plan(session, clock, body.slug, plan_spec(body))
+    audit.record(session, clock, actor(request, admin), "plan.create", f"plan:{plan.slug}", describe_plan(plan))
+    return plan_out(plan)
 
 
 @router.put("/billing/plans/{slug}", responses=errors(400, 401, 403, 404, 422))
-def update_plan(slug: str, body: PlanIn, _admin: ApiAdmin, session: DbSession) -> PlanOut:
+def update_plan(slug: str, body: PlanIn, request: Request, admin: ApiAdmin, session: DbSession) -> PlanOut:
     """Replace a plan's terms; subscribers pay a new price from their next renewal (admins only)."""
-    plan = plans_service.get_plan(session, slug)
-    return plan_out(plans_service.update_plan(session, plan, plan_spec(body)))
+    plan = plans_service.update_plan(session, plans_service.get_plan(session, slug), plan_spec(body))
+    clock = get_runtime(request).clock
+    audit.record(session, clock, actor(request, admin), "plan.edit", f"plan:{plan.slug}", describe_plan(plan))
+    return plan_out(plan)
 
 
 @router.delete("/billing/plans/{slug}", status_code=204, responses=errors(401, 403, 404, 409))
-def delete_plan(slug: str, _admin: ApiAdmin, session: DbSession) -> Response:
+def delete_plan(slug: str, request: Request, admin: ApiAdmin, session: DbSession) -> Response:
     """Delete a plan nobody ever subscribed to (make it private otherwise)."""
-    plans_service.delete_plan(session, plans_service.get_plan(session, slug))
+    plan = plans_service.get_plan(session, slug)
+    detail = describe_plan(plan)
+    plans_service.delete_plan(session, plan)
+    audit.record(session, get_runtime(request).clock, actor(request, admin), "plan.delete", f"plan:{slug}", detail)
     return Response(status_code=204)
 
 
@@ -185,23 +193,32 @@ def all_packages(_staff: ApiStaff, session: DbSession) -> list[PackageOut]:
 
 
 @router.post("/billing/packages", status_code=201, responses=errors(400, 401, 403, 409, 422))
-def create_package(body: PackageCreate, request: Request, _admin: ApiAdmin, session: DbSession) -> PackageOut:
+def create_package(body: PackageCreate, request: Request, admin: ApiAdmin, session: DbSession) -> PackageOut:
     """Create a package or add-on (admins only)."""
     clock = get_runtime(request).clock
-    return package_out(packages_service.create_package(session, clock, body.slug, package_spec(body)))
+    package = packages_service.create_package(session, clock, body.slug, package_spec(body))
+    audit.record(session, clock, actor(request, admin), "package.create", f"package:{package.slug}",
+                 describe_package(package))  # fmt: skip
+    return package_out(package)
 
 
 @router.put("/billing/packages/{slug}", responses=errors(400, 401, 403, 404, 422))
-def update_package(slug: str, body: PackageIn, _admin: ApiAdmin, session: DbSession) -> PackageOut:
+def update_package(slug: str, body: PackageIn, request: Request, admin: ApiAdmin, session: DbSession) -> PackageOut:
     """Replace a package's contents and terms (admins only)."""
-    package = packages_service.get_package(session, slug)
-    return package_out(packages_service.update_package(session, package, package_spec(body)))
+    package = packages_service.update_package(session, packages_service.get_package(session, slug), package_spec(body))
+    audit.record(session, get_runtime(request).clock, actor(request, admin), "package.edit", f"package:{slug}",
+                 describe_package(package))  # fmt: skip
+    return package_out(package)
 
 
 @router.delete("/billing/packages/{slug}", status_code=204, responses=errors(401, 403, 404))
-def delete_package(slug: str, _admin: ApiAdmin, session: DbSession) -> Response:
+def delete_package(slug: str, request: Request, admin: ApiAdmin, session: DbSession) -> Response:
     """Delete a package; plans that included it no longer do."""
-    packages_service.delete_package(session, packages_service.get_package(session, slug))
+    package = packages_service.get_package(session, slug)
+    detail = describe_package(package)
+    packages_service.delete_package(session, package)
+    audit.record(session, get_runtime(request).clock, actor(request, admin), "package.delete", f"package:{slug}",
+                 detail)  # fmt: skip
     return Response(status_code=204)
 
 
@@ -225,20 +242,24 @@ def all_vouchers(_staff: ApiStaff, session: DbSession) -> list[VoucherOut]:
 
 
 @router.post("/billing/vouchers", status_code=201, responses=errors(400, 401, 403, 404, 409, 422))
-def create_voucher(body: VoucherIn, request: Request, _admin: ApiAdmin, session: DbSession) -> VoucherOut:
+def create_voucher(body: VoucherIn, request: Request, admin: ApiAdmin, session: DbSession) -> VoucherOut:
     """Create a voucher code (admins only)."""
     plan = plans_service.get_plan(session, body.plan) if body.plan else None
+    clock = get_runtime(request).clock
     voucher = vouchers.create_voucher(
-        session, get_runtime(request).clock, kind=body.kind, value=body.value, code=body.code, plan=plan,
+        session, clock, kind=body.kind, value=body.value, code=body.code, plan=plan,
         max_uses=body.max_uses, expires_at=body.expires_at, note=body.note,
     )  # fmt: skip
+    audit.record(session, clock, actor(request, admin), "voucher.create", f"voucher:{voucher.code}",
+                 vouchers.describe_voucher(voucher))  # fmt: skip
     return voucher_out(voucher)
 
 
 @router.delete("/billing/vouchers/{code}", status_code=204, responses=errors(401, 403, 404))
-def delete_voucher(code: str, _admin: ApiAdmin, session: DbSession) -> Response:
+def delete_voucher(code: str, request: Request, admin: ApiAdmin, session: DbSession) -> Response:
     """Withdraw a voucher code."""
     vouchers.delete_voucher(session, code)
+    audit.record(session, get_runtime(request).clock, actor(request, admin), "voucher.delete", f"voucher:{code}")
     return Response(status_code=204)
 
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Request, Response, UploadFile
 from pydantic import Field
 
+from airwave.accounts import audit
 from airwave.channels import service
 from airwave.channels.playback import start_channel
 from airwave.channels.remux import engine_for
@@ -21,7 +22,7 @@ from airwave.store.channels import Channel
 from airwave.store.tables import PlaybackSession, User
 from airwave.web.api.common import ApiAdmin, ApiUser, errors
 from airwave.web.api.schemas import Model, PlaybackIn, PlaybackOut
-from airwave.web.deps import DbSession, check_csrf, client_ip, client_territory, get_runtime
+from airwave.web.deps import DbSession, actor, check_csrf, client_ip, client_territory, get_runtime
 
 router = APIRouter(prefix="/channels", tags=["channels"], dependencies=[Depends(check_csrf)])
 State = Literal["live", "backup", "slate", "stopped", "failing"]
@@ -147,9 +148,12 @@ def patch(slug: str, body: ChannelPatch, request: Request, user: ApiAdmin, sessi
 
 
 @router.delete("/{slug}", status_code=204, responses=errors(401, 403, 404))
-def delete(slug: str, request: Request, _user: ApiAdmin, session: DbSession) -> Response:
+def delete(slug: str, request: Request, admin: ApiAdmin, session: DbSession) -> Response:
     """Delete a channel with its DVR recordings and logo."""
-    service.delete_channel(session, get_runtime(request).settings, slug)
+    runtime = get_runtime(request)
+    name = service.get_channel(session, slug).name
+    service.delete_channel(session, runtime.settings, slug)
+    audit.record(session, runtime.clock, actor(request, admin), "channel.delete", f"channel:{slug}", name)
     return Response(status_code=204)
 
 
@@ -166,7 +170,10 @@ def stop(slug: str, request: Request, user: ApiAdmin, session: DbSession) -> Cha
 @router.post("/{slug}/key", responses=errors(401, 403, 404))
 def new_key(slug: str, request: Request, user: ApiAdmin, session: DbSession) -> ChannelOut:
     """A new stream key; encoders with the old one are refused from their next connection."""
-    return channel_out(request, service.regenerate_key(session, get_runtime(request).clock, slug), user)
+    clock = get_runtime(request).clock
+    channel = service.regenerate_key(session, clock, slug)
+    audit.record(session, clock, actor(request, user), "channel.key", f"channel:{slug}", "new stream key")
+    return channel_out(request, channel, user)
 
 
 @router.put("/{slug}/logo", responses=errors(400, 401, 403, 404))

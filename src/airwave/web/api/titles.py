@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from airwave.accounts import audit
 from airwave.accounts.rights import Audience
 from airwave.catalog import titles
 from airwave.store.tables import Title
@@ -21,7 +22,7 @@ from airwave.web.api.schemas import (
     TitleOut,
     TitleUpdate,
 )
-from airwave.web.deps import DbSession, audience, check_csrf, get_runtime
+from airwave.web.deps import DbSession, actor, audience, check_csrf, get_runtime
 from airwave.web.media import playback_of
 
 Kind = Literal["film", "series", "episode"]
@@ -73,10 +74,13 @@ def update_title(
 
 
 @router.delete("/{title_id}", status_code=204, responses=errors(401, 403, 404))
-def delete_title(title_id: int, request: Request, _admin: ApiAdmin, session: DbSession) -> Response:
+def delete_title(title_id: int, request: Request, admin: ApiAdmin, session: DbSession) -> Response:
     """Delete a title and its media files; a series goes with all its episodes."""
     doomed = [title_id, *(item.id for item in titles.episodes(session, title_id))]
-    titles.delete_title(session, get_runtime(request).settings, title_id)
+    runtime = get_runtime(request)
+    detail = titles.describe_deletion(session, title_id)
+    titles.delete_title(session, runtime.settings, title_id)
+    audit.record(session, runtime.clock, actor(request, admin), "title.delete", f"title:{title_id}", detail)
     for item in doomed:
         playback_of(request).lookup.titles.drop(item)
     return Response(status_code=204)

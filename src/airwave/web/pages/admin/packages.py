@@ -10,8 +10,9 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from airwave.accounts import audit
 from airwave.billing.money import format_amount, parse_amount
-from airwave.billing.packages import PackageSpec, create_package, list_packages
+from airwave.billing.packages import PackageSpec, create_package, describe_package, list_packages
 from airwave.errors import BadRequest, ClientError
 from airwave.store.channels import Channel
 from airwave.store.tables import Genre
@@ -61,6 +62,8 @@ def add_package(request: Request, fields: Annotated[PackageFields, Form()]) -> R
         )  # fmt: skip
         with runtime.db.session() as session:
             package = create_package(session, runtime.clock, fields.slug, spec)
+            audit.record(session, runtime.clock, deps.actor(request, deps.require_admin(request)), "package.create",
+                         f"package:{package.slug}", describe_package(package))  # fmt: skip
             return redirect(request, "/admin/packages", f"Package \u201c{package.name}\u201d created.")
     except ClientError as exc:
         return _page(request, fields, {"form": exc.message}, status=400)

@@ -9,9 +9,10 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
+from airwave.accounts import audit
 from airwave.billing.money import format_amount, parse_amount
 from airwave.billing.packages import list_packages
-from airwave.billing.plans import PlanSpec, create_plan, list_plans, subscriber_counts
+from airwave.billing.plans import PlanSpec, create_plan, describe_plan, list_plans, subscriber_counts
 from airwave.billing.providers.manual import mark_paid
 from airwave.errors import ClientError
 from airwave.web import deps
@@ -69,6 +70,8 @@ def add_plan(request: Request, fields: Annotated[PlanFields, Form()]) -> Respons
         )  # fmt: skip
         with runtime.db.session() as session:
             plan = create_plan(session, runtime.clock, fields.slug, spec)
+            audit.record(session, runtime.clock, deps.actor(request, deps.require_admin(request)), "plan.create",
+                         f"plan:{plan.slug}", describe_plan(plan))  # fmt: skip
             return redirect(request, "/admin/plans", f"Plan \u201c{plan.name}\u201d created.")
     except ClientError as exc:
         return _page(request, fields, {"form": exc.message}, status=400)

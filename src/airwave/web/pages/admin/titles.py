@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from airwave.catalog.titles import create_title, get_title, list_titles, media_folder, update_title
+from airwave.accounts import audit
+from airwave.catalog.titles import create_title, describe_deletion, get_title, list_titles, media_folder, update_title
 from airwave.catalog.titles import delete_title as remove_title
 from airwave.errors import BadRequest, NotFound
 from airwave.store.tables import Title
@@ -130,7 +131,10 @@ def delete_title(request: Request, title_id: int) -> Response:
     try:
         with runtime.db.session() as session:
             name = get_title(session, title_id).name
+            detail = describe_deletion(session, title_id)
             remove_title(session, runtime.settings, title_id)
+            actor = deps.actor(request, deps.require_admin(request))
+            audit.record(session, runtime.clock, actor, "title.delete", f"title:{title_id}", detail)
     except NotFound:
         return redirect(request, "/admin/titles", "That title was already deleted.", "info")
     return redirect(request, "/admin/titles", f"Deleted \u201c{name}\u201d and its media files.")

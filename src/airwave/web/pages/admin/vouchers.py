@@ -10,8 +10,9 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
+from airwave.accounts import audit
 from airwave.billing.plans import get_plan, list_plans
-from airwave.billing.vouchers import create_voucher, list_vouchers
+from airwave.billing.vouchers import create_voucher, describe_voucher, list_vouchers
 from airwave.errors import BadRequest, ClientError
 from airwave.web import deps
 from airwave.web.pages.rendering import redirect, render
@@ -57,6 +58,8 @@ def add_voucher(request: Request, fields: Annotated[VoucherFields, Form()]) -> R
                 code=fields.code or None, plan=get_plan(session, fields.plan) if fields.plan else None,
                 max_uses=_number(fields.uses, "uses"), expires_at=expires, note=fields.note,
             )  # fmt: skip
+            audit.record(session, runtime.clock, deps.actor(request, deps.require_admin(request)), "voucher.create",
+                         f"voucher:{voucher.code}", describe_voucher(voucher))  # fmt: skip
             return redirect(request, "/admin/vouchers", f"Voucher {voucher.code} created.")
     except ClientError as exc:
         return _page(request, fields, {"form": exc.message}, status=400)
