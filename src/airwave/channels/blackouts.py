@@ -102,6 +102,21 @@ def viewer_rules(runtime: Runtime, channel_id: int, territory: str | None, user_
     return rules
 
 
+def cached_viewer_rules(runtime: Runtime, channel_id: int, territory: str | None,
+                        user_id: int) -> tuple[Rule, ...] | None:  # fmt: skip
+    """:func:`viewer_rules` from memory only: None when answering needs the database."""
+    found, rules = _rules.get((id(runtime), channel_id))
+    if not found or rules is None:
+        return None
+    applying = for_territory(rules, territory)
+    if not applying:
+        return applying
+    found, staff = _staff.get((id(runtime), user_id))
+    if not found or staff is None:
+        return None
+    return () if staff else applying
+
+
 def is_staff(runtime: Runtime, user_id: int) -> bool:
     """Whether ``user_id`` is an admin or support agent (cached like the rules; blocking on a miss)."""
     key = (id(runtime), user_id)

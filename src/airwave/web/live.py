@@ -9,6 +9,11 @@ renews the session's stream lease, and a lapsed subscription or an ended session
 Media playlists are rendered for the viewer's territory (``channels.blackouts``: a slate during a blackout
 there) and, with ``live_encryption``, encrypted (``channels.encryption``): segments are served only as
 their AES-128 copies, keys only by ``web.media.channel_key``; init sections stay clear.
+
+A live media playlist's text is the same for every viewer the same blackout rules apply to (segment URIs are
+relative to the token's path), so each rendering is kept for :data:`TEXT_SECONDS` by (channel, path, rules):
+``web.front`` answers refreshes from it when every check of the request is decided from memory. A new
+segment reaches viewers at most that much later.
 """
 
 from __future__ import annotations
@@ -48,7 +53,9 @@ log = logging.getLogger(__name__)
 
 HLS = CONTENT_TYPES[".m3u8"]
 LOGO_CACHE = "public, max-age=300"
+TEXT_SECONDS = 0.5
 _channels: TTLCache[tuple[int, str], Channel | None] = TTLCache(5_000)
+_texts: TTLCache[tuple[int, str, str, tuple[blackouts.Rule, ...]], bytes] = TTLCache(5_000)
 
 
 def install(app: FastAPI, runtime: Runtime) -> None:
@@ -66,6 +73,17 @@ async def channel_of(runtime: Runtime, slug: str) -> Channel | None:
         channel = await run_in_threadpool(_load, runtime, slug)
         _channels.put((id(runtime), slug), channel, 5.0)
     return channel
+
+
+def cached_channel(runtime: Runtime, slug: str) -> tuple[bool, Channel | None]:
+    """:func:`channel_of` from memory only: ``(False, None)`` when it is not cached."""
+    return _channels.get((id(runtime), slug))
+
+
+def cached_playlist(runtime: Runtime, slug: str, path: str, rules: tuple[blackouts.Rule, ...]) -> bytes | None:
+    """The live media playlist ``path`` of channel ``slug`` for viewers under ``rules``, if rendered just now."""
+    found, body = _texts.get((id(runtime), slug, path, rules))
+    return body if found else None
 
 
 def _load(runtime: Runtime, slug: str) -> Channel | None:
@@ -113,14 +131,13 @@ async def channel_file(request: Request) -> Response:
     return Response(text, media_type=HLS, headers={"Cache-Control": PRIVATE})
 
 
-def viewer_feed(runtime: Runtime, channel: Channel, feed: Feed, territory: str | None, user_id: int) -> Feed:
-    """``feed`` as the viewer ``user_id`` in ``territory`` sees it: with its blackouts there, unless the viewer
-    is staff (``blackouts.viewer_rules``). Blocking: may make the slate.
+def viewer_feed(runtime: Runtime, channel: Channel, feed: Feed, rules: tuple[blackouts.Rule, ...]) -> Feed:
+    """``feed`` as a viewer under blackout ``rules`` sees it (``blackouts.viewer_rules``). Blocking: may make
+    the slate.
 
     Raises:
         MediaError: a blackout is in the DVR window but its slate cannot be made.
     """
-    rules = blackouts.viewer_rules(runtime, channel.id, territory, user_id)
     if not rules:
         return feed
     now = runtime.clock.now()
@@ -137,11 +154,15 @@ def _playlist(
     if path == "master.m3u8":
         renditions = feed.renditions()
         return render_master(renditions) if renditions else None
-    shown = viewer_feed(runtime, channel, feed, territory, user_id)
-    text = _media_playlist(runtime, channel, shown, path)
-    if text is None or not runtime.settings.live_encryption or path.endswith("master.m3u8"):  # archive masters
-        return text
-    return encryption.protect_playlist(text, lambda moment: keys.live_period(runtime, moment))
+    rules = blackouts.viewer_rules(runtime, channel.id, territory, user_id)
+    text = _media_playlist(runtime, channel, viewer_feed(runtime, channel, feed, rules), path)
+    if text is None:
+        return None
+    if runtime.settings.live_encryption and not path.endswith("master.m3u8"):  # archive masters list no segments
+        text = encryption.protect_playlist(text, lambda moment: keys.live_period(runtime, moment))
+    if not path.startswith("archive/"):  # the live window, kept a moment; archive playlists are made per request
+        _texts.put((id(runtime), channel.slug, path, rules), text.encode(), TEXT_SECONDS)
+    return text
 
 
 def _media_playlist(runtime: Runtime, channel: Channel, feed: Feed, path: str) -> str | None:
