@@ -61,7 +61,7 @@ def run() -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="airwave-bench-edge-") as tmp:
         work = Path(tmp)
         data = work / "var"
-        path = prepare(data, "1080p/seg_00001.m4s")
+        path, _ = prepare(data, "1080p/seg_00001.m4s")
         (data / "media" / "bench" / "1080p" / "seg_00001.m4s").write_bytes(os.urandom(SEGMENT_BYTES))
         with (
             origin_server(data, pinned=False) as origin,
