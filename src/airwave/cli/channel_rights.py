@@ -105,8 +105,9 @@ def add(context: Context, slug: str, programme_id: int | None, start: dt.datetim
             assert start is not None  # checked above, with stop
             assert stop is not None
             rule = rights.add_blackout(session, row, start=start, stop=stop, territories=codes, note=note)
-        context.audit(session, "channel.blackout", f"channel:{row.slug}", rights.describe_blackout(rule))
-        click.echo(f"blackout {rule.id} of {row.slug}: {rights.describe_blackout(rule)}")
+        described = rights.describe_blackout(rule)
+        context.audit(session, "channel.blackout", f"channel:{row.slug}", described)
+        click.echo(f"blackout {rule.id} of {row.slug}: {described}")
 
 
 @blackout.command("list")
@@ -137,8 +138,9 @@ def remove(context: Context, slug: str, blackout_id: int) -> None:
     runtime = context.runtime()
     with explained(), runtime.db.session() as session:
         rule = rights.remove_blackout(session, service.get_channel(session, slug), blackout_id)
-        context.audit(session, "channel.blackout_lifted", f"channel:{slug}", rights.describe_blackout(rule))
-        click.echo(f"lifted blackout {blackout_id} of {slug}: {rights.describe_blackout(rule)}")
+        described = rights.describe_blackout(rule)
+        context.audit(session, "channel.blackout_lifted", f"channel:{slug}", described)
+        click.echo(f"lifted blackout {blackout_id} of {slug}: {described}")
 
 
 @blackout.command("programmes")

@@ -123,9 +123,9 @@ class RedisLeases:
         return f"{self._prefix}leases:{user_id}"
 
     def claim(self, user_id: int, session_id: str, limit: int, now: float, ttl: float) -> list[str]:
-        args: list[str | float] = [now, now + ttl, session_id, limit, int(ttl) + 1]
         if self._down():
             return []
+        args: list[str | float] = [now, now + ttl, session_id, limit, int(ttl) + 1]
         try:
             held: Sequence[Any] = self._script(keys=[self.key(user_id)], args=args)
         except redis.RedisError as exc:

@@ -134,6 +134,11 @@ def actor(request: Request, user: User) -> audit.Actor:
     return audit.Actor(user, client_ip(request))
 
 
+def admin_actor(request: Request) -> audit.Actor:
+    """The audit log's actor on an admin page: the signed-in admin, from this request's client address."""
+    return actor(request, require_admin(request))
+
+
 def client_territory(request: Request) -> str | None:
     """The client's territory (ISO country code) from its IP and the GeoIP settings; None when unknown."""
     if not hasattr(request.state, "territory"):

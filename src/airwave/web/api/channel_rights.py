@@ -22,7 +22,7 @@ from airwave.store.channels import Channel
 from airwave.store.tables import User
 from airwave.web.api.common import ApiAdmin, ApiStaff, errors
 from airwave.web.api.schemas import Model
-from airwave.web.deps import DbSession, check_csrf, client_ip, get_runtime
+from airwave.web.deps import DbSession, actor, check_csrf, get_runtime
 
 router = APIRouter(prefix="/channels", tags=["channel rights"], dependencies=[Depends(check_csrf)])
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -162,8 +162,7 @@ def remove_blackout(slug: str, blackout_id: int, request: Request, admin: ApiAdm
 def _record(request: Request, session: Session, admin: User, action: str, channel: Channel, detail: str) -> None:
     """Audit the change and drop the cached rules, so this process serves the change from the next refresh."""
     runtime = get_runtime(request)
-    actor = audit.Actor(admin, client_ip(request))
-    audit.record(session, runtime.clock, actor, action, f"channel:{channel.slug}", detail)
+    audit.record(session, runtime.clock, actor(request, admin), action, f"channel:{channel.slug}", detail)
     blackouts.forget_rules(runtime, channel.id)
 
 

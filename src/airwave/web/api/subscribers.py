@@ -22,7 +22,7 @@ from airwave.web.api.account_schemas import (
     SubscriberOut,
 )
 from airwave.web.api.common import ApiAdmin, ApiStaff, errors
-from airwave.web.deps import DbSession, check_csrf, client_ip, get_runtime, site_url
+from airwave.web.deps import DbSession, actor, check_csrf, get_runtime, site_url
 from airwave.web.media import playback_of
 
 router = APIRouter(tags=["subscribers"], dependencies=[Depends(check_csrf)])
@@ -65,7 +65,7 @@ def reset_link(user_id: int, request: Request, staff: ApiStaff, session: DbSessi
     runtime = get_runtime(request)
     user = _subscriber(session, user_id)
     url = resets.issue_link(session, runtime.clock, runtime.settings, user, site_url(request))
-    audit.record(session, runtime.clock, _actor(request, staff), "user.reset_link", audit.user_target(user.id))
+    audit.record(session, runtime.clock, actor(request, staff), "user.reset_link", audit.user_target(user.id))
     return ResetLinkOut(url=url, expires_in_minutes=runtime.settings.reset_link_minutes)
 
 
@@ -74,7 +74,7 @@ def add_note(user_id: int, body: NoteIn, request: Request, staff: ApiStaff, sess
     """Add a note to the account's history (a refund made, a call taken)."""
     user = _subscriber(session, user_id)
     clock = get_runtime(request).clock
-    event = audit.record(session, clock, _actor(request, staff), "user.note", audit.user_target(user.id), body.text)
+    event = audit.record(session, clock, actor(request, staff), "user.note", audit.user_target(user.id), body.text)
     return AuditOut.model_validate(event, from_attributes=True)
 
 
@@ -113,7 +113,7 @@ def _set_suspended(request: Request, session: DbSession, staff: User, user_id: i
     for ended in set_suspended(session, runtime.clock, user, value):
         playback_of(request).lookup.forget_session(ended)
     action = "user.suspend" if value else "user.unsuspend"
-    audit.record(session, runtime.clock, _actor(request, staff), action, audit.user_target(user.id), user.email)
+    audit.record(session, runtime.clock, actor(request, staff), action, audit.user_target(user.id), user.email)
     return subscriber_out(session, user)
 
 
@@ -123,7 +123,3 @@ def _subscriber(session: DbSession, user_id: int) -> User:
     if user.role != "subscriber":
         raise NotFound(f"no subscriber with id {user_id}")
     return user
-
-
-def _actor(request: Request, staff: User) -> audit.Actor:
-    return audit.Actor(staff, client_ip(request))

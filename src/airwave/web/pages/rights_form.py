@@ -61,7 +61,7 @@ def save_rights(request: Request, session: Session, title: Title, rights: Mappin
         user = deps.current_user(request)
         if user is not None:
             detail = ", ".join(f"{key}: {after[key] or '-'}" for key in FIELDS)
-            actor = audit.Actor(user, deps.client_ip(request))
+            actor = deps.actor(request, user)
             audit.record(session, deps.get_runtime(request).clock, actor, "title.rights", f"title:{title.id}", detail)
 
 

@@ -53,7 +53,7 @@ def set_territories(request: Request, slug: str, fields: Annotated[TerritoryFiel
         with runtime.db.session() as session:
             channel = service.get_channel(session, slug)
             stored = rights.set_channel_territories(channel, fields.territories)
-            audit.record(session, runtime.clock, _actor(request), "channel.territories", _target(channel),
+            audit.record(session, runtime.clock, deps.admin_actor(request), "channel.territories", _target(channel),
                          stored or "everywhere")  # fmt: skip
             name = channel.name
     except ClientError as exc:
@@ -72,7 +72,7 @@ def add(request: Request, slug: str, fields: Annotated[BlackoutFields, Form()]) 
             channel = service.get_channel(session, slug)
             programme = session.get(Programme, int(fields.programme_id))
             rule = rights.blackout_programme(session, channel, programme, fields.territories)
-            audit.record(session, runtime.clock, _actor(request), "channel.blackout", _target(channel),
+            audit.record(session, runtime.clock, deps.admin_actor(request), "channel.blackout", _target(channel),
                          _describe(rule))  # fmt: skip
             blackouts.forget_rules(runtime, channel.id)
             message = f"Blacked out {rule.note} in {rule.territories}."
@@ -88,7 +88,7 @@ def lift(request: Request, slug: str, blackout_id: int) -> Response:
     with runtime.db.session() as session:
         channel = service.get_channel(session, slug)
         rule = rights.remove_blackout(session, channel, blackout_id)
-        audit.record(session, runtime.clock, _actor(request), "channel.blackout_lifted", _target(channel),
+        audit.record(session, runtime.clock, deps.admin_actor(request), "channel.blackout_lifted", _target(channel),
                      _describe(rule))  # fmt: skip
         blackouts.forget_rules(runtime, channel.id)
         message = f"Lifted the blackout of {rule.note}."
@@ -126,7 +126,3 @@ def _describe(rule: Blackout) -> str:
 
 def _target(channel: Channel) -> str:
     return f"channel:{channel.slug}"
-
-
-def _actor(request: Request) -> audit.Actor:
-    return audit.Actor(deps.require_admin(request), deps.client_ip(request))

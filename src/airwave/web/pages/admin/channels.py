@@ -106,20 +106,17 @@ def act(request: Request, slug: str, action: str) -> Response:
             message = f"{channel.name} {'is going on air' if action == 'start' else 'is off air'}."
         elif action == "key":
             service.regenerate_key(session, runtime.clock, slug)
-            audit.record(session, runtime.clock, _actor(request), "channel.key", f"channel:{slug}", "new stream key")
+            detail = "new stream key"
+            audit.record(session, runtime.clock, deps.admin_actor(request), "channel.key", f"channel:{slug}", detail)
             return redirect(request, f"/admin/channels/{slug}/edit", "New stream key: update it in your encoder.")
         elif action == "delete":
             name = service.get_channel(session, slug).name
             service.delete_channel(session, runtime.settings, slug)
-            audit.record(session, runtime.clock, _actor(request), "channel.delete", f"channel:{slug}", name)
+            audit.record(session, runtime.clock, deps.admin_actor(request), "channel.delete", f"channel:{slug}", name)
             message = f"Deleted channel {slug} and its recordings."
         else:
             return redirect(request, "/admin/channels", f"Unknown action {action!r}.", "error")
     return redirect(request, "/admin/channels", message)
-
-
-def _actor(request: Request) -> audit.Actor:
-    return deps.actor(request, deps.require_admin(request))
 
 
 def _form_page(request: Request, channel: Channel | None, form: dict[str, Any], errors: dict[str, str],

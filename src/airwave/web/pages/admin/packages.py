@@ -62,7 +62,7 @@ def add_package(request: Request, fields: Annotated[PackageFields, Form()]) -> R
         )  # fmt: skip
         with runtime.db.session() as session:
             package = create_package(session, runtime.clock, fields.slug, spec)
-            audit.record(session, runtime.clock, deps.actor(request, deps.require_admin(request)), "package.create",
+            audit.record(session, runtime.clock, deps.admin_actor(request), "package.create",
                          f"package:{package.slug}", describe_package(package))  # fmt: skip
             return redirect(request, "/admin/packages", f"Package \u201c{package.name}\u201d created.")
     except ClientError as exc:

@@ -70,7 +70,7 @@ def add_plan(request: Request, fields: Annotated[PlanFields, Form()]) -> Respons
         )  # fmt: skip
         with runtime.db.session() as session:
             plan = create_plan(session, runtime.clock, fields.slug, spec)
-            audit.record(session, runtime.clock, deps.actor(request, deps.require_admin(request)), "plan.create",
+            audit.record(session, runtime.clock, deps.admin_actor(request), "plan.create",
                          f"plan:{plan.slug}", describe_plan(plan))  # fmt: skip
             return redirect(request, "/admin/plans", f"Plan \u201c{plan.name}\u201d created.")
     except ClientError as exc:

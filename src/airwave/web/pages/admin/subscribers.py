@@ -67,7 +67,7 @@ def reset_link(request: Request, user_id: int, staff: Staff) -> Response:
     with runtime.db.session() as session:
         user = _subscriber(session, user_id)
         link = resets.issue_link(session, runtime.clock, runtime.settings, user, deps.site_url(request))
-        audit.record(session, runtime.clock, _actor(request, staff), "user.reset_link", audit.user_target(user.id))
+        audit.record(session, runtime.clock, deps.actor(request, staff), "user.reset_link", audit.user_target(user.id))
     return _page(request, user_id, reset_link=link)
 
 
@@ -80,7 +80,7 @@ def add_note(request: Request, user_id: int, staff: Staff, text: str = Form(""))
     with runtime.db.session() as session:
         user = _subscriber(session, user_id)
         target = audit.user_target(user.id)
-        audit.record(session, runtime.clock, _actor(request, staff), "user.note", target, text.strip())
+        audit.record(session, runtime.clock, deps.actor(request, staff), "user.note", target, text.strip())
     return redirect(request, f"/admin/subscribers/{user_id}#history", "Note added.")
 
 
@@ -101,7 +101,8 @@ def _suspend(request: Request, user_id: int, staff: User, value: bool) -> Respon
             user = _subscriber(session, user_id)
             ended = set_suspended(session, runtime.clock, user, value)
             action = "user.suspend" if value else "user.unsuspend"
-            audit.record(session, runtime.clock, _actor(request, staff), action, audit.user_target(user.id), user.email)
+            target = audit.user_target(user.id)
+            audit.record(session, runtime.clock, deps.actor(request, staff), action, target, user.email)
             email = user.email
     except BadRequest as exc:
         return redirect(request, f"/admin/subscribers/{user_id}", exc.message, "error")
@@ -130,7 +131,3 @@ def _subscriber(session: Session, user_id: int) -> User:
     if user.role != "subscriber":
         raise NotFound(f"no subscriber with id {user_id}")
     return user
-
-
-def _actor(request: Request, staff: User) -> audit.Actor:
-    return audit.Actor(staff, deps.client_ip(request))

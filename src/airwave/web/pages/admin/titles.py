@@ -133,8 +133,7 @@ def delete_title(request: Request, title_id: int) -> Response:
             name = get_title(session, title_id).name
             detail = describe_deletion(session, title_id)
             remove_title(session, runtime.settings, title_id)
-            actor = deps.actor(request, deps.require_admin(request))
-            audit.record(session, runtime.clock, actor, "title.delete", f"title:{title_id}", detail)
+            audit.record(session, runtime.clock, deps.admin_actor(request), "title.delete", f"title:{title_id}", detail)
     except NotFound:
         return redirect(request, "/admin/titles", "That title was already deleted.", "info")
     return redirect(request, "/admin/titles", f"Deleted \u201c{name}\u201d and its media files.")

@@ -140,7 +140,7 @@ def _create(request: Request, runtime: Runtime, received: Upload, values: dict[s
         received.discard()
         raise
     with runtime.db.session() as session:
-        actor = audit.Actor(session.get_one(User, user.id), deps.client_ip(request))
+        actor = deps.actor(request, session.get_one(User, user.id))
         target = f"channel:{job.channel}" if job.channel is not None else f"title:{job.title_id}"
         detail = f"trace {job.id} of {job.filename} ({job.size} bytes)" + (
             f" around {job.around}" if job.around else ""

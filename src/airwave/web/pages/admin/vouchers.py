@@ -58,7 +58,7 @@ def add_voucher(request: Request, fields: Annotated[VoucherFields, Form()]) -> R
                 code=fields.code or None, plan=get_plan(session, fields.plan) if fields.plan else None,
                 max_uses=_number(fields.uses, "uses"), expires_at=expires, note=fields.note,
             )  # fmt: skip
-            audit.record(session, runtime.clock, deps.actor(request, deps.require_admin(request)), "voucher.create",
+            audit.record(session, runtime.clock, deps.admin_actor(request), "voucher.create",
                          f"voucher:{voucher.code}", describe_voucher(voucher))  # fmt: skip
             return redirect(request, "/admin/vouchers", f"Voucher {voucher.code} created.")
     except ClientError as exc:
