@@ -163,12 +163,7 @@ def test_channel_territories_hold_at_start_and_at_every_refresh(
 def test_a_blackout_shows_the_slate_there_with_discontinuities_and_the_channel_elsewhere(
     gb: TestClient, viewer: Account, news: str, runtime: Runtime
 ) -> None:
-    now = runtime.clock.now()
-    with runtime.db.session() as session:
-        channel = session.query(Channel).filter_by(slug="news").one()
-        rights.add_blackout(session, channel, start=now - dt.timedelta(seconds=6), stop=now - dt.timedelta(seconds=2),
-                            territories="GB IE", note="Match")  # fmt: skip
-        blackouts.forget_rules(runtime, channel.id)
+    black_out(runtime, "GB IE")
     runtime.settings = runtime.settings.model_copy(update={"live_encryption": False})
     started = start(gb, viewer)
     text = gb.get(media_url(started)).text
@@ -191,6 +186,16 @@ def test_a_blackout_shows_the_slate_there_with_discontinuities_and_the_channel_e
         elsewhere = de.get(media_url(started)).text
     assert "blackout" not in elsewhere
     assert "#EXT-X-DISCONTINUITY\n" not in elsewhere
+
+
+def black_out(runtime: Runtime, territories: str) -> None:
+    """A blackout of ``news`` in ``territories`` over the two segments before the newest (from 6 s to 2 s ago)."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        channel = session.query(Channel).filter_by(slug="news").one()
+        rights.add_blackout(session, channel, start=now - dt.timedelta(seconds=6), stop=now - dt.timedelta(seconds=2),
+                            territories=territories, note="Match")  # fmt: skip
+        blackouts.forget_rules(runtime, channel.id)
 
 
 def _set_territories(runtime: Runtime, territories: str) -> None:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from airwave.accounts import rights
-from airwave.channels import blackouts
 from airwave.channels.feeds import DvrFeed
 from airwave.channels.index import IndexWriter
 from airwave.runtime import Runtime
@@ -20,23 +16,11 @@ from airwave.store.channels import Channel
 from airwave.web import live
 from airwave.web.app import create_app
 from airwave.web.front import PlaylistFront, parse_channel_playlist_path
-from tests.channels.test_live_delivery import DE, GB, media_url, news, settings, start
+from tests.channels.test_live_delivery import DE, GB, black_out, media_url, news, settings, start
 from tests.web.conftest import Account, other_viewer
+from tests.web.test_playback_front import Counting
 
 __all__ = ["news", "other_viewer", "settings"]  # fixtures
-
-
-@dataclass
-class Counting:
-    """The app behind the front, counting the live playlist requests that reach the route."""
-
-    app: ASGIApp
-    playlists: int = 0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].endswith("/live.m3u8"):
-            self.playlists += 1
-        await self.app(scope, receive, send)
 
 
 @dataclass
@@ -50,7 +34,7 @@ class Fronted:
 def fronted(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fronted]:
     monkeypatch.setattr(live, "TEXT_SECONDS", 0.3)
     app = create_app(runtime)
-    behind = Counting(app)
+    behind = Counting(app, playlist="/live.m3u8")
     with TestClient(PlaylistFront(behind, app.state), client=GB) as gb:
         yield Fronted(gb, TestClient(PlaylistFront(behind, app.state), client=DE), behind)  # one app, one lifespan
 
@@ -86,12 +70,7 @@ def test_a_refresh_is_answered_in_front_and_a_new_segment_shows_within_moments(
 def test_each_viewer_gets_the_rendering_for_their_blackout_rules(
     fronted: Fronted, viewer: Account, other_viewer: Account, admin: Account, news: str, runtime: Runtime
 ) -> None:
-    now = runtime.clock.now()
-    with runtime.db.session() as session:
-        channel = session.query(Channel).filter_by(slug="news").one()
-        rights.add_blackout(session, channel, start=now - dt.timedelta(seconds=6), stop=now - dt.timedelta(seconds=2),
-                            territories="GB", note="Match")  # fmt: skip
-        blackouts.forget_rules(runtime, channel.id)
+    black_out(runtime, "GB")
     runtime.settings = runtime.settings.model_copy(update={"live_encryption": False})
     in_gb, staff_in_gb = media_url(start(fronted.gb, viewer)), media_url(start(fronted.gb, admin))
     in_de = media_url(start(fronted.de, other_viewer))

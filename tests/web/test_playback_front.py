@@ -24,13 +24,14 @@ HLS = "application/vnd.apple.mpegurl"
 
 @dataclass
 class Counting:
-    """The app behind the front, counting the playlist requests that reach it."""
+    """The app behind the front, counting the playlist requests (paths ending in ``playlist``) that reach it."""
 
     app: ASGIApp
+    playlist: str = "/180p/index.m3u8"
     playlists: int = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].endswith("/180p/index.m3u8"):
+        if scope["type"] == "http" and scope["path"].endswith(self.playlist):
             self.playlists += 1
         await self.app(scope, receive, send)
 
